@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device-side transport: turns virtio-msg requests into calls on a device
+ * model, so a model (blk, console, rng, net) knows nothing of the bus.
+ *
+ * vmsg_dev_handle() takes one received message, validates it completely
+ * (codec, then the device's state and limits), runs it, and sends the
+ * response through the bus.  Anything malformed or illegal is dropped with
+ * no reply (spec V10, DECISIONS.md 3) and counted in dev->stats.
+ *
+ * Threading: vmsg_dev_handle() and the model's callbacks run on one thread
+ * per device.  vmsg_dev_notify_used() may be called from queue threads; it
+ * only sends through the bus (whose send() is thread-safe).
+ */
+#ifndef VIRTIO_MSG_DEVICE_H
+#define VIRTIO_MSG_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "virtio-msg/bus.h"
+#include "virtio-msg/msg.h"
+#include "virtio-msg/virtq.h"
+
+#define VMSG_DEV_MAX_QUEUES 64
+
+/* What a device model is; fixed for the device's lifetime. */
+struct vmsg_dev_desc {
+    uint32_t device_id;
+    uint32_t vendor_id;
+    uint64_t features;          /* offered, device-specific and reserved bits */
+    uint32_t config_size;
+    uint16_t num_queues;        /* <= VMSG_DEV_MAX_QUEUES */
+    uint16_t queue_max_size;    /* power of two */
+};
+
+struct vmsg_dev;
+
+/* The device-model interface.  Every op is optional unless marked. */
+struct vmsg_dev_ops {
+    /* Copy config bytes [off, off+len) (already range-checked). */
+    void (*config_read)(void *model, uint32_t off, void *buf, uint32_t len);
+    /* Apply a driver config write; 0, or -EPERM for read-only fields. */
+    int (*config_write)(void *model, uint32_t off, const void *buf,
+                        uint32_t len);
+    /* May the driver use @features (a subset of the offered set)? */
+    bool (*features_ok)(void *model, uint64_t features);
+    /* DRIVER_OK: queues are configured; start serving. 0 or -errno. */
+    int (*start)(void *model, struct vmsg_dev *dev);
+    /* Device reset (status 0): stop, drop in-flight work. Required. */
+    void (*reset)(void *model);
+    /* EVENT_AVAIL for a started queue. Required. */
+    void (*queue_notify)(void *model, uint32_t vq);
+    /* RESET_VQUEUE: stop using queue @vq before it is unmapped. */
+    void (*queue_reset)(void *model, uint32_t vq);
+    /* Shared memory region @id; return false if none. */
+    bool (*get_shm)(void *model, uint32_t id, uint32_t *len, uint32_t *addr);
+};
+
+/* Why requests were dropped; tests and operators read these. */
+struct vmsg_dev_stats {
+    uint64_t handled;
+    uint64_t dropped_malformed;   /* codec rejected it */
+    uint64_t dropped_illegal;     /* valid message, not allowed now/here */
+    uint64_t events_ignored;      /* EVENT_AVAIL before DRIVER_OK etc. */
+    uint64_t send_errors;
+    int last_error;               /* -VMSG_E_* or -errno of the last drop */
+};
+
+struct vmsg_dev {
+    struct vmsg_bus *bus;
+    uint16_t dev_num;
+    struct vmsg_dev_desc desc;
+    const struct vmsg_dev_ops *ops;
+    void *model;
+    uint8_t status;
+    uint64_t driver_features;     /* last SET_DRIVER_FEATURES */
+    bool unoffered_features;      /* driver set bits beyond our 64 */
+    uint32_t generation;
+    bool started;
+    struct vmsg_dev_queue {
+        uint32_t size;            /* 0: not configured */
+        uint64_t desc_addr, driver_addr, device_addr;
+        struct vmsg_vq vq;
+    } queues[VMSG_DEV_MAX_QUEUES];
+    struct vmsg_dev_stats stats;
+    uint8_t *txbuf;               /* bus max size; responses and events */
+};
+
+/**
+ * vmsg_dev_init - bind a device model to a device-role bus.
+ * Returns 0, -EINVAL (bad description or missing required op), -ENOMEM.
+ */
+int vmsg_dev_init(struct vmsg_dev *dev, struct vmsg_bus *bus, uint16_t dev_num,
+                  const struct vmsg_dev_desc *desc,
+                  const struct vmsg_dev_ops *ops, void *model);
+
+/* Reset the model, unmap every queue and free the device's buffers. */
+void vmsg_dev_destroy(struct vmsg_dev *dev);
+
+/**
+ * vmsg_dev_handle - process one received message (private copy).
+ * Returns 0 if it was handled (a response sent if one was due), or a
+ * negative code saying why it was dropped: -VMSG_E_* from the codec,
+ * -EPERM (not allowed in this state), -EINVAL (bad value for this
+ * device), -ENODEV (not for this device), or the bus's send error.
+ */
+int vmsg_dev_handle(struct vmsg_dev *dev, const void *buf, size_t len);
+
+/* Same, for an already decoded message. */
+int vmsg_dev_handle_msg(struct vmsg_dev *dev, const struct vmsg *m);
+
+/* Queue @vq once started, or NULL. */
+struct vmsg_vq *vmsg_dev_queue(struct vmsg_dev *dev, uint32_t vq);
+
+/* Negotiated features (valid once FEATURES_OK was accepted). */
+static inline uint64_t vmsg_dev_features(const struct vmsg_dev *dev)
+{
+    return dev->driver_features;
+}
+
+/* Send EVENT_USED for @vq if the ring asks for it. 0 or -errno. */
+int vmsg_dev_notify_used(struct vmsg_dev *dev, uint32_t vq);
+
+/* The model changed config: bump the generation and send EVENT_CONFIG
+ * with the changed bytes (or length 0 if they do not fit). */
+int vmsg_dev_config_changed(struct vmsg_dev *dev, uint32_t off, uint32_t len);
+
+/* Unrecoverable error: set DEVICE_NEEDS_RESET and tell the driver. */
+int vmsg_dev_needs_reset(struct vmsg_dev *dev);
+
+#endif /* VIRTIO_MSG_DEVICE_H */

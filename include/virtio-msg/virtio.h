@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Virtio core facts used by the transport and the device models: status
+ * bits, reserved feature bits, device ids and the split ring layout (virtio
+ * 1.2 §2.1, §2.7, §5, §6).  All ring fields are little-endian (VERSION_1).
+ */
+#ifndef VIRTIO_MSG_VIRTIO_H
+#define VIRTIO_MSG_VIRTIO_H
+
+#include <stdint.h>
+
+/* Device status bits. */
+#define VIRTIO_STATUS_ACKNOWLEDGE        1u
+#define VIRTIO_STATUS_DRIVER             2u
+#define VIRTIO_STATUS_DRIVER_OK          4u
+#define VIRTIO_STATUS_FEATURES_OK        8u
+#define VIRTIO_STATUS_DEVICE_NEEDS_RESET 64u
+#define VIRTIO_STATUS_FAILED             128u
+
+/* Reserved (device-independent) feature bits. */
+#define VIRTIO_F_INDIRECT_DESC      28
+#define VIRTIO_F_EVENT_IDX          29
+#define VIRTIO_F_VERSION_1          32
+#define VIRTIO_F_ACCESS_PLATFORM    33
+#define VIRTIO_F_RING_PACKED        34
+#define VIRTIO_F_IN_ORDER           35
+#define VIRTIO_F_NOTIFICATION_DATA  38
+#define VIRTIO_F_RING_RESET         40
+
+#define VIRTIO_BIT(b) (1ull << (b))
+
+/* Device ids (virtio 1.2 §5). */
+#define VIRTIO_ID_NET      1
+#define VIRTIO_ID_BLOCK    2
+#define VIRTIO_ID_CONSOLE  3
+#define VIRTIO_ID_RNG      4
+
+/* Split ring. */
+#define VRING_DESC_F_NEXT      1
+#define VRING_DESC_F_WRITE     2
+#define VRING_DESC_F_INDIRECT  4
+#define VRING_AVAIL_F_NO_INTERRUPT 1
+#define VRING_USED_F_NO_NOTIFY     1
+
+struct vring_desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags;
+    uint16_t next;
+};
+
+struct vring_avail {
+    uint16_t flags;
+    uint16_t idx;
+    uint16_t ring[];   /* then le16 used_event with EVENT_IDX */
+};
+
+struct vring_used_elem {
+    uint32_t id;
+    uint32_t len;
+};
+
+struct vring_used {
+    uint16_t flags;
+    uint16_t idx;
+    struct vring_used_elem ring[];  /* then le16 avail_event */
+};
+
+_Static_assert(sizeof(struct vring_desc) == 16, "vring_desc is 16 bytes");
+_Static_assert(sizeof(struct vring_used_elem) == 8, "used elem is 8 bytes");
+
+/* Ring part sizes for a queue of @num entries, event-idx words included. */
+static inline uint64_t vring_desc_size(uint32_t num)
+{
+    return 16ull * num;
+}
+
+static inline uint64_t vring_avail_size(uint32_t num)
+{
+    return 6ull + 2ull * num;
+}
+
+static inline uint64_t vring_used_size(uint32_t num)
+{
+    return 6ull + 8ull * num;
+}
+
+/* The event-idx rule: notify if new_idx passed event_idx since old_idx. */
+static inline int vring_need_event(uint16_t event_idx, uint16_t new_idx,
+                                   uint16_t old_idx)
+{
+    return (uint16_t)(new_idx - event_idx - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+#endif /* VIRTIO_MSG_VIRTIO_H */

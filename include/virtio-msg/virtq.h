@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Split virtqueue helpers for both sides.
+ *
+ * Device side (struct vmsg_vq): walks rings written by an untrusted driver.
+ * Ring memory and buffers are reached only through a map callback (the bus's
+ * dma_map); every index and descriptor is read once into private memory and
+ * checked before use: head and next below the ring size, chains no longer
+ * than the ring (loops), indirect tables a whole number of descriptors, no
+ * zero lengths, no readable buffer after a writable one, no address
+ * overflow, at most VMSG_VQ_MAX_IOV pieces.  The first violation marks the
+ * queue broken; a broken queue does nothing until vmsg_vq_reset().
+ *
+ * Driver side (struct vmsg_vring): builds rings in memory from the bus's
+ * dma_alloc, keeps its own copy of descriptor state, and accepts a used
+ * entry only for an outstanding head.
+ *
+ * Neither side locks: one thread per queue at a time.
+ */
+#ifndef VIRTIO_MSG_VIRTQ_H
+#define VIRTIO_MSG_VIRTQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "virtio-msg/virtio.h"
+
+#define VMSG_VQ_MAX_IOV 512
+
+/* How the device side reaches driver memory. */
+struct vmsg_vq_mem {
+    void *(*map)(void *ctx, uint64_t addr, size_t *len, bool write);
+    void (*unmap)(void *ctx, void *ptr, size_t len);   /* optional */
+    void *ctx;
+};
+
+/* One popped request: readable pieces first, then writable ones. */
+struct vmsg_vq_elem {
+    uint16_t head;
+    uint16_t out_num;          /* iov[0 .. out_num) driver -> device */
+    uint16_t in_num;           /* iov[out_num .. out_num+in_num) device -> driver */
+    uint32_t epoch;            /* queue epoch at pop; stale after a reset */
+    uint64_t out_len;
+    uint64_t in_len;
+    struct iovec iov[VMSG_VQ_MAX_IOV];
+};
+
+struct vmsg_vq {
+    uint16_t num;
+    bool ready;
+    bool broken;
+    bool event_idx;
+    bool indirect;
+    uint16_t last_avail;       /* next avail entry to take */
+    uint16_t used_idx;         /* our copy of used->idx */
+    uint16_t signalled_used;
+    bool signalled_valid;
+    uint32_t epoch;
+    uint32_t inflight;
+    const char *why;           /* first violation, for logs */
+    volatile struct vring_desc *desc;
+    volatile struct vring_avail *avail;
+    volatile struct vring_used *used;
+    struct vmsg_vq_mem mem;
+};
+
+/**
+ * vmsg_vq_setup - map the rings of a queue the driver configured.
+ * @features: negotiated features (EVENT_IDX and INDIRECT_DESC are used).
+ *
+ * Returns 0, -EINVAL for a size that is not a power of two in 1..32768 or a
+ * misaligned ring, -EFAULT if a ring cannot be mapped whole.
+ */
+int vmsg_vq_setup(struct vmsg_vq *vq, const struct vmsg_vq_mem *mem,
+                  uint16_t num, uint64_t desc, uint64_t avail, uint64_t used,
+                  uint64_t features);
+
+/* Unmap the rings and forget all state; elements popped before are stale. */
+void vmsg_vq_reset(struct vmsg_vq *vq);
+
+/**
+ * vmsg_vq_pop - take the next available request.
+ * Returns 1 with @elem filled, 0 if none is available, -EIO if the queue is
+ * (now) broken; vq->why says why.
+ */
+int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *elem);
+
+/**
+ * vmsg_vq_push - complete @elem, @len bytes written to its in-buffers
+ * (clamped to in_len), and release its mappings.  A stale element (popped
+ * before a reset) is only released.
+ */
+void vmsg_vq_push(struct vmsg_vq *vq, struct vmsg_vq_elem *elem, uint32_t len);
+
+/* Release @elem's mappings without completing it (queue being reset). */
+void vmsg_vq_discard(struct vmsg_vq *vq, struct vmsg_vq_elem *elem);
+
+/* After pushes: should the driver get an EVENT_USED? (event-idx aware) */
+bool vmsg_vq_should_notify(struct vmsg_vq *vq);
+
+/* Ask the driver to (not) send EVENT_AVAIL; returns true if work is pending
+ * after enabling (the caller must then pop again). */
+bool vmsg_vq_set_notification(struct vmsg_vq *vq, bool enable);
+
+/* ---- driver side ---- */
+
+struct vmsg_sg {
+    uint64_t addr;
+    uint32_t len;
+};
+
+struct vmsg_vring {
+    uint16_t num;
+    bool event_idx;
+    bool broken;
+    uint16_t free_head;
+    uint16_t num_free;
+    uint16_t avail_idx;        /* our shadow of avail->idx */
+    uint16_t kicked_idx;       /* avail_idx at the last kick decision */
+    uint16_t last_used;
+    struct vring_desc *desc;
+    struct vring_avail *avail;
+    struct vring_used *used;
+    uint64_t desc_addr, avail_addr, used_addr;
+    void **token;              /* per head: caller's token, NULL if free */
+    uint16_t *chain_len;       /* per head: descriptors in the chain */
+    uint16_t *next;            /* private copy of the free/chain links */
+};
+
+/* Bytes of DMA memory a ring of @num entries needs (one block). */
+size_t vmsg_vring_mem_size(uint16_t num);
+
+/**
+ * vmsg_vring_init - lay a ring out in @mem (bus address @addr), zeroed.
+ * Returns 0, -EINVAL for a bad size, -ENOMEM.
+ */
+int vmsg_vring_init(struct vmsg_vring *vr, void *mem, uint64_t addr,
+                    uint16_t num, bool event_idx);
+void vmsg_vring_destroy(struct vmsg_vring *vr);
+
+/**
+ * vmsg_vring_add - expose @out readable then @in writable pieces.
+ * Returns 0, -ENOSPC if not enough free descriptors, -EINVAL, -EIO broken.
+ */
+int vmsg_vring_add(struct vmsg_vring *vr, const struct vmsg_sg *sg,
+                   unsigned out, unsigned in, void *token);
+
+/* Publish added buffers; true if the device asked to be notified. */
+bool vmsg_vring_kick_prepare(struct vmsg_vring *vr);
+
+/**
+ * vmsg_vring_get_used - next completed buffer.
+ * Returns its token and *len, or NULL if none.  A used entry naming a head
+ * that is not outstanding, or a used index that ran ahead, marks the ring
+ * broken (vr->broken) and returns NULL.
+ */
+void *vmsg_vring_get_used(struct vmsg_vring *vr, uint32_t *len);
+
+/* Ask for (or suppress) EVENT_USED; true if used entries are pending. */
+bool vmsg_vring_enable_cb(struct vmsg_vring *vr);
+void vmsg_vring_disable_cb(struct vmsg_vring *vr);
+
+#endif /* VIRTIO_MSG_VIRTQ_H */

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device-side split virtqueue: everything in the rings is hostile.
+ * Each shared field is read once (volatile) into a local, then checked.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "virtio-msg/virtq.h"
+
+#define VQ_MAX_NUM 32768u
+
+static inline uint16_t rd16(const volatile uint16_t *p)
+{
+    return le16toh(*p);
+}
+
+static inline void wr16(volatile uint16_t *p, uint16_t v)
+{
+    *p = htole16(v);
+}
+
+/* used->ring[num] holds avail_event (EVENT_IDX). */
+static volatile uint16_t *avail_event(struct vmsg_vq *vq)
+{
+    return (volatile uint16_t *)((volatile uint8_t *)vq->used + 4 +
+                                 8u * vq->num);
+}
+
+static bool map_whole(const struct vmsg_vq_mem *mem, uint64_t addr,
+                      uint64_t len, bool write, void **out)
+{
+    size_t got = (size_t)len;
+    void *p;
+
+    if (len == 0 || addr + len < addr)
+        return false;
+    p = mem->map(mem->ctx, addr, &got, write);
+    if (!p)
+        return false;
+    if (got != len) {
+        if (mem->unmap)
+            mem->unmap(mem->ctx, p, got);
+        return false;
+    }
+    *out = p;
+    return true;
+}
+
+static void unmap_ring(struct vmsg_vq *vq, volatile void *p, uint64_t len)
+{
+    if (p && vq->mem.unmap)
+        vq->mem.unmap(vq->mem.ctx, (void *)(uintptr_t)p, (size_t)len);
+}
+
+void vmsg_vq_reset(struct vmsg_vq *vq)
+{
+    uint32_t epoch = vq->epoch;
+    struct vmsg_vq_mem mem = vq->mem;
+
+    if (vq->num) {
+        unmap_ring(vq, vq->desc, vring_desc_size(vq->num));
+        unmap_ring(vq, vq->avail, vring_avail_size(vq->num));
+        unmap_ring(vq, vq->used, vring_used_size(vq->num));
+    }
+    memset(vq, 0, sizeof(*vq));
+    vq->mem = mem;
+    vq->epoch = epoch + 1;
+}
+
+int vmsg_vq_setup(struct vmsg_vq *vq, const struct vmsg_vq_mem *mem,
+                  uint16_t num, uint64_t desc, uint64_t avail, uint64_t used,
+                  uint64_t features)
+{
+    void *d = NULL, *a = NULL, *u = NULL;
+
+    vmsg_vq_reset(vq);
+    vq->mem = *mem;
+    if (num == 0 || num > VQ_MAX_NUM || (num & (num - 1)))
+        return -EINVAL;
+    if (desc % 16 || avail % 2 || used % 4)
+        return -EINVAL;
+    if (!map_whole(mem, desc, vring_desc_size(num), false, &d))
+        goto fault;
+    if (!map_whole(mem, avail, vring_avail_size(num), true, &a))
+        goto fault;
+    if (!map_whole(mem, used, vring_used_size(num), true, &u))
+        goto fault;
+    vq->num = num;
+    vq->desc = d;
+    vq->avail = a;
+    vq->used = u;
+    vq->event_idx = features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+    vq->indirect = features & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
+    vq->used_idx = rd16(&vq->used->idx);
+    vq->last_avail = vq->used_idx;
+    vq->ready = true;
+    return 0;
+
+fault:
+    if (mem->unmap) {
+        if (d)
+            mem->unmap(mem->ctx, d, vring_desc_size(num));
+        if (a)
+            mem->unmap(mem->ctx, a, vring_avail_size(num));
+    }
+    return -EFAULT;
+}
+
+static void release_iovs(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
+{
+    unsigned i, n = (unsigned)e->out_num + e->in_num;
+
+    if (vq->mem.unmap)
+        for (i = 0; i < n; i++)
+            vq->mem.unmap(vq->mem.ctx, e->iov[i].iov_base, e->iov[i].iov_len);
+    e->out_num = e->in_num = 0;
+}
+
+static int fail(struct vmsg_vq *vq, struct vmsg_vq_elem *e, const char *why)
+{
+    if (e)
+        release_iovs(vq, e);
+    if (!vq->broken)
+        vq->why = why;
+    vq->broken = true;
+    return -EIO;
+}
+
+static void read_desc(const volatile struct vring_desc *src,
+                      struct vring_desc *dst)
+{
+    dst->addr = le64toh(src->addr);
+    dst->len = le32toh(src->len);
+    dst->flags = le16toh(src->flags);
+    dst->next = le16toh(src->next);
+}
+
+/* Map one descriptor's buffer, split where the bus shortens a mapping. */
+static const char *map_buffer(struct vmsg_vq *vq, struct vmsg_vq_elem *e,
+                              const struct vring_desc *d)
+{
+    bool write = d->flags & VRING_DESC_F_WRITE;
+    uint64_t addr = d->addr, left = d->len;
+
+    if (d->len == 0)
+        return "zero-length descriptor";
+    if (addr + left < addr)
+        return "descriptor address overflows";
+    if (!write && e->in_num)
+        return "readable descriptor after a writable one";
+    while (left) {
+        unsigned n = (unsigned)e->out_num + e->in_num;
+        size_t got = (size_t)left;
+        void *p;
+
+        if (n >= VMSG_VQ_MAX_IOV)
+            return "too many buffer pieces";
+        p = vq->mem.map(vq->mem.ctx, addr, &got, write);
+        if (!p || got == 0 || got > left) {
+            if (p && vq->mem.unmap)
+                vq->mem.unmap(vq->mem.ctx, p, got);
+            return "buffer address not mapped";
+        }
+        e->iov[n].iov_base = p;
+        e->iov[n].iov_len = got;
+        if (write) {
+            e->in_num++;
+            e->in_len += got;
+        } else {
+            e->out_num++;
+            e->out_len += got;
+        }
+        addr += got;
+        left -= got;
+    }
+    return NULL;
+}
+
+/* Copy an indirect table out of driver memory (it may span mappings). */
+static const char *copy_indirect(struct vmsg_vq *vq, const struct vring_desc *d,
+                                 struct vring_desc **table, uint32_t *count)
+{
+    uint64_t addr = d->addr, left = d->len;
+    uint8_t *buf, *pos;
+    uint32_t i;
+
+    if (!vq->indirect)
+        return "indirect descriptor not negotiated";
+    if (d->flags & VRING_DESC_F_NEXT)
+        return "indirect descriptor with NEXT";
+    if (d->len == 0 || d->len % 16 || d->len / 16 > VQ_MAX_NUM)
+        return "bad indirect table length";
+    if (addr + left < addr)
+        return "indirect table address overflows";
+    buf = malloc(d->len);
+    if (!buf)
+        return "out of memory for indirect table";
+    pos = buf;
+    while (left) {
+        size_t got = (size_t)left;
+        void *p = vq->mem.map(vq->mem.ctx, addr, &got, false);
+
+        if (!p || got == 0 || got > left) {
+            if (p && vq->mem.unmap)
+                vq->mem.unmap(vq->mem.ctx, p, got);
+            free(buf);
+            return "indirect table not mapped";
+        }
+        memcpy(pos, p, got);
+        if (vq->mem.unmap)
+            vq->mem.unmap(vq->mem.ctx, p, got);
+        pos += got;
+        addr += got;
+        left -= got;
+    }
+    *count = d->len / 16;
+    *table = (struct vring_desc *)buf;
+    for (i = 0; i < *count; i++) {
+        struct vring_desc *t = &(*table)[i];
+        t->addr = le64toh(t->addr);
+        t->len = le32toh(t->len);
+        t->flags = le16toh(t->flags);
+        t->next = le16toh(t->next);
+    }
+    return NULL;
+}
+
+static const char *walk_indirect(struct vmsg_vq *vq, struct vmsg_vq_elem *e,
+                                 const struct vring_desc *d)
+{
+    struct vring_desc *table = NULL;
+    uint32_t count = 0, idx = 0, steps = 0;
+    const char *why = copy_indirect(vq, d, &table, &count);
+
+    while (!why) {
+        const struct vring_desc *t = &table[idx];
+
+        if (++steps > count) {
+            why = "indirect chain loops";
+            break;
+        }
+        if (t->flags & VRING_DESC_F_INDIRECT) {
+            why = "nested indirect descriptor";
+            break;
+        }
+        why = map_buffer(vq, e, t);
+        if (why || !(t->flags & VRING_DESC_F_NEXT))
+            break;
+        if (t->next >= count) {
+            why = "indirect next out of range";
+            break;
+        }
+        idx = t->next;
+    }
+    if (table)
+        free(table);
+    return why;
+}
+
+int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
+{
+    uint16_t avail_idx, head, idx;
+    uint32_t steps = 0;
+    const char *why = NULL;
+
+    e->out_num = e->in_num = 0;
+    e->out_len = e->in_len = 0;
+    if (vq->broken || !vq->ready)
+        return vq->broken ? -EIO : 0;
+
+    avail_idx = rd16(&vq->avail->idx);
+    if ((uint16_t)(avail_idx - vq->last_avail) > vq->num)
+        return fail(vq, NULL, "avail index moved by more than the ring size");
+    if (avail_idx == vq->last_avail)
+        return 0;
+    /* Read the ring entry and descriptors only after the index. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+
+    head = rd16(&vq->avail->ring[vq->last_avail % vq->num]);
+    if (head >= vq->num)
+        return fail(vq, NULL, "avail ring head out of range");
+
+    idx = head;
+    for (;;) {
+        struct vring_desc d;
+
+        if (++steps > vq->num) {
+            why = "descriptor chain loops or is too long";
+            break;
+        }
+        read_desc(&vq->desc[idx], &d);
+        if (d.flags & VRING_DESC_F_INDIRECT) {
+            if (steps != 1 || (d.flags & VRING_DESC_F_NEXT)) {
+                why = "indirect descriptor inside a chain";
+                break;
+            }
+            why = walk_indirect(vq, e, &d);
+            break;
+        }
+        why = map_buffer(vq, e, &d);
+        if (why || !(d.flags & VRING_DESC_F_NEXT))
+            break;
+        if (d.next >= vq->num) {
+            why = "next index out of range";
+            break;
+        }
+        idx = d.next;
+    }
+    if (why)
+        return fail(vq, e, why);
+
+    e->head = head;
+    e->epoch = vq->epoch;
+    vq->last_avail++;
+    vq->inflight++;
+    if (vq->event_idx) {
+        /* avail_event: kick us when the driver passes this index. */
+        wr16(avail_event(vq), vq->last_avail);
+    }
+    return 1;
+}
+
+void vmsg_vq_discard(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
+{
+    release_iovs(vq, e);
+}
+
+void vmsg_vq_push(struct vmsg_vq *vq, struct vmsg_vq_elem *e, uint32_t len)
+{
+    volatile struct vring_used_elem *u;
+
+    if (e->epoch != vq->epoch || !vq->ready || vq->broken) {
+        release_iovs(vq, e);
+        return;
+    }
+    if (len > e->in_len)
+        len = (uint32_t)e->in_len;
+    release_iovs(vq, e);
+    u = &vq->used->ring[vq->used_idx % vq->num];
+    u->id = htole32(e->head);
+    u->len = htole32(len);
+    vq->used_idx++;
+    /* The entry must be visible before the index that publishes it. */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    wr16(&vq->used->idx, vq->used_idx);
+    if (vq->inflight)
+        vq->inflight--;
+}
+
+bool vmsg_vq_should_notify(struct vmsg_vq *vq)
+{
+    uint16_t old, event;
+    bool need;
+
+    if (!vq->ready || vq->broken)
+        return false;
+    /* Our used->idx store must be ordered before reading the driver's flag. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!vq->event_idx)
+        return !(rd16(&vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
+    old = vq->signalled_used;
+    event = rd16(&vq->avail->ring[vq->num]);
+    need = !vq->signalled_valid || vring_need_event(event, vq->used_idx, old);
+    vq->signalled_used = vq->used_idx;
+    vq->signalled_valid = true;
+    return need;
+}
+
+bool vmsg_vq_set_notification(struct vmsg_vq *vq, bool enable)
+{
+    if (!vq->ready || vq->broken)
+        return false;
+    if (vq->event_idx) {
+        if (enable)
+            wr16(avail_event(vq), vq->last_avail);
+    } else {
+        wr16(&vq->used->flags, enable ? 0 : VRING_USED_F_NO_NOTIFY);
+    }
+    if (!enable)
+        return false;
+    /* Re-check after publishing, or a kick sent in between is lost. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return rd16(&vq->avail->idx) != vq->last_avail;
+}
