@@ -405,10 +405,10 @@ static handler_fn *const handlers[] = {
     [VMSG_GET_SHM] = h_get_shm,
 };
 
-static void count_drop(struct vmsg_dev *dev, int rc)
+static void count_drop(struct vmsg_dev *dev, int rc, bool malformed)
 {
     dev->stats.last_error = rc;
-    if (rc <= -1 && rc > -VMSG_E__COUNT)
+    if (malformed)
         dev->stats.dropped_malformed++;
     else
         dev->stats.dropped_illegal++;
@@ -447,7 +447,7 @@ int vmsg_dev_handle_msg(struct vmsg_dev *dev, const struct vmsg *m)
         free_response_data(&r);
     }
     if (rc < 0) {
-        count_drop(dev, rc);
+        count_drop(dev, rc, false);
         return rc;
     }
     dev->stats.handled++;
@@ -460,7 +460,7 @@ int vmsg_dev_handle(struct vmsg_dev *dev, const void *buf, size_t len)
     int rc = vmsg_decode(buf, len, dev->bus->caps.max_msg_size, &m);
 
     if (rc < 0) {
-        count_drop(dev, rc);
+        count_drop(dev, rc, true);
         return rc;
     }
     return vmsg_dev_handle_msg(dev, &m);

@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Split virtqueue tests: the device-side walker against hostile rings, the
+ * driver side against a hostile device, and the two together.  Memory is
+ * loopback-bus DMA memory with mappings cut at every 4 KiB page, as a
+ * grant-mapping bus does.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "virtio-msg/virtio.h"
+
+#define NUM 16
+
+static struct vmsg_loop L;
+static struct vmsg_vring R;
+static struct vmsg_vq Q;
+static struct vmsg_vq_elem *E;
+static uint8_t *buf;       /* 64 KiB of driver memory for buffers */
+static uint64_t buf_addr;
+
+static void *tmap(void *ctx, uint64_t addr, size_t *len, bool write)
+{
+    struct vmsg_bus *bus = ctx;
+
+    return bus->ops->dma_map(bus, addr, len, write);
+}
+
+static void tunmap(void *ctx, void *p, size_t len)
+{
+    struct vmsg_bus *bus = ctx;
+
+    bus->ops->dma_unmap(bus, p, len);
+}
+
+static uint64_t feats = VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
+                        VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
+
+static void setup_with(uint64_t f)
+{
+    struct vmsg_vq_mem mem = { tmap, tunmap, &L.dev };
+    uint64_t ra;
+    void *rm;
+
+    ck_assert_int_eq(vmsg_loop_init(&L, 276), 0);
+    L.split_pages = true;
+    rm = L.drv.ops->dma_alloc(&L.drv, vmsg_vring_mem_size(NUM), &ra);
+    buf = L.drv.ops->dma_alloc(&L.drv, 65536, &buf_addr);
+    ck_assert_ptr_nonnull(rm);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_int_eq(vmsg_vring_init(&R, rm, ra, NUM,
+                                     f & VIRTIO_BIT(VIRTIO_F_EVENT_IDX)), 0);
+    memset(&Q, 0, sizeof(Q));
+    ck_assert_int_eq(vmsg_vq_setup(&Q, &mem, NUM, R.desc_addr, R.avail_addr,
+                                   R.used_addr, f), 0);
+    E = malloc(sizeof(*E));
+}
+
+static void setup(void)
+{
+    setup_with(feats);
+}
+
+static void teardown(void)
+{
+    vmsg_vq_reset(&Q);
+    ck_assert_uint_eq(L.maps, L.unmaps);   /* every mapping released */
+    vmsg_vring_destroy(&R);
+    vmsg_loop_destroy(&L);
+    free(E);
+}
+
+static int tok1 = 1, tok2 = 2;
+
+static void add2(uint32_t olen, uint32_t ilen)
+{
+    struct vmsg_sg sg[2] = { { buf_addr, olen }, { buf_addr + 32768, ilen } };
+
+    ck_assert_int_eq(vmsg_vring_add(&R, sg, 1, 1, &tok1), 0);
+}
+
+/* Publish a hand-written chain starting at @head. */
+static void publish(uint16_t head)
+{
+    R.avail->ring[R.avail_idx % NUM] = htole16(head);
+    R.avail_idx++;
+    R.avail->idx = htole16(R.avail_idx);
+}
+
+static void set_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
+                     uint16_t next)
+{
+    R.desc[i].addr = htole64(addr);
+    R.desc[i].len = htole32(len);
+    R.desc[i].flags = htole16(flags);
+    R.desc[i].next = htole16(next);
+}
+
+static void expect_broken(const char *why_part)
+{
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), -EIO);
+    ck_assert(Q.broken);
+    ck_assert_msg(strstr(Q.why, why_part), "why: %s", Q.why);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), -EIO);      /* stays broken */
+    ck_assert_uint_eq(E->out_num + E->in_num, 0);    /* nothing held */
+}
+
+START_TEST(pop_push_roundtrip)
+{
+    uint32_t len = 0;
+
+    add2(100, 200);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    ck_assert_uint_eq(E->out_num, 1);
+    ck_assert_uint_eq(E->in_num, 1);
+    ck_assert_uint_eq(E->out_len, 100);
+    ck_assert_uint_eq(E->in_len, 200);
+    vmsg_vq_push(&Q, E, 0);
+    ck_assert_ptr_eq(vmsg_vring_get_used(&R, &len), &tok1);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 0);          /* empty now */
+    add2(10, 10);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    vmsg_vq_push(&Q, E, 5);
+    ck_assert_ptr_eq(vmsg_vring_get_used(&R, &len), &tok1);
+    ck_assert_uint_eq(len, 5);
+}
+END_TEST
+
+START_TEST(buffers_split_at_page_boundaries)
+{
+    struct vmsg_sg sg[1] = { { buf_addr + 100, 10000 } };
+
+    ck_assert_int_eq(vmsg_vring_add(&R, sg, 1, 0, &tok1), 0);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    ck_assert_uint_eq(E->out_num, 3);      /* 3996 + 4096 + 1908 */
+    ck_assert_uint_eq(E->out_len, 10000);
+    ck_assert_uint_eq(E->iov[0].iov_len, 3996);
+    vmsg_vq_push(&Q, E, 0);
+}
+END_TEST
+
+START_TEST(push_clamps_length_to_writable_bytes)
+{
+    uint32_t len = 0;
+
+    add2(10, 20);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    vmsg_vq_push(&Q, E, 5000);
+    ck_assert_ptr_eq(vmsg_vring_get_used(&R, &len), &tok1);
+    ck_assert_uint_eq(len, 20);
+}
+END_TEST
+
+START_TEST(hostile_descriptor_loop)
+{
+    set_desc(0, buf_addr, 8, VRING_DESC_F_NEXT, 1);
+    set_desc(1, buf_addr, 8, VRING_DESC_F_NEXT, 0);
+    publish(0);
+    expect_broken("loops");
+}
+END_TEST
+
+START_TEST(hostile_self_loop)
+{
+    set_desc(4, buf_addr, 8, VRING_DESC_F_NEXT, 4);
+    publish(4);
+    expect_broken("loops");
+}
+END_TEST
+
+START_TEST(hostile_head_out_of_range)
+{
+    publish(NUM);
+    expect_broken("head out of range");
+}
+END_TEST
+
+START_TEST(hostile_next_out_of_range)
+{
+    set_desc(0, buf_addr, 8, VRING_DESC_F_NEXT, 999);
+    publish(0);
+    expect_broken("next index out of range");
+}
+END_TEST
+
+START_TEST(hostile_avail_index_races_ahead)
+{
+    R.avail->idx = htole16(NUM + 1);
+    expect_broken("more than the ring size");
+}
+END_TEST
+
+START_TEST(hostile_zero_length)
+{
+    set_desc(0, buf_addr, 0, 0, 0);
+    publish(0);
+    expect_broken("zero-length");
+}
+END_TEST
+
+START_TEST(hostile_readable_after_writable)
+{
+    set_desc(0, buf_addr, 8, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
+    set_desc(1, buf_addr, 8, 0, 0);
+    publish(0);
+    expect_broken("readable descriptor after a writable");
+}
+END_TEST
+
+START_TEST(hostile_address_overflow)
+{
+    set_desc(0, UINT64_MAX - 4, 100, 0, 0);
+    publish(0);
+    expect_broken("overflows");
+}
+END_TEST
+
+START_TEST(hostile_unmapped_address)
+{
+    set_desc(0, 0x1000, 8, 0, 0);
+    publish(0);
+    expect_broken("not mapped");
+}
+END_TEST
+
+START_TEST(hostile_length_past_region)
+{
+    set_desc(0, buf_addr + 65000, 4096, 0, 0);   /* runs off the region */
+    publish(0);
+    expect_broken("not mapped");
+}
+END_TEST
+
+/* Write an indirect table of @n entries at buf+off (LE). */
+static void put_table(size_t off, const struct vring_desc *t, unsigned n)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        struct vring_desc d = { htole64(t[i].addr), htole32(t[i].len),
+                                htole16(t[i].flags), htole16(t[i].next) };
+        memcpy(buf + off + 16 * i, &d, 16);
+    }
+}
+
+START_TEST(indirect_table_across_pages)
+{
+    struct vring_desc t[3] = {
+        { buf_addr + 8192, 50, VRING_DESC_F_NEXT, 1 },
+        { buf_addr + 9000, 60, VRING_DESC_F_NEXT, 2 },
+        { buf_addr + 10000, 70, VRING_DESC_F_WRITE, 0 },
+    };
+    uint32_t len;
+
+    put_table(4096 - 20, t, 3);              /* straddles a page boundary */
+    set_desc(0, buf_addr + 4096 - 20, 48, VRING_DESC_F_INDIRECT, 0);
+    publish(0);
+    R.token[0] = &tok2;                       /* make head 0 outstanding */
+    R.chain_len[0] = 1;
+    R.num_free--;
+    R.free_head = 1;
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    ck_assert_uint_eq(E->out_len, 110);
+    ck_assert_uint_eq(E->in_len, 70);
+    vmsg_vq_push(&Q, E, 70);
+    ck_assert_ptr_eq(vmsg_vring_get_used(&R, &len), &tok2);
+}
+END_TEST
+
+START_TEST(hostile_indirect_not_negotiated)
+{
+    teardown();
+    setup_with(VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+    set_desc(0, buf_addr, 16, VRING_DESC_F_INDIRECT, 0);
+    publish(0);
+    expect_broken("not negotiated");
+}
+END_TEST
+
+START_TEST(hostile_indirect_with_next)
+{
+    set_desc(0, buf_addr, 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
+    publish(0);
+    expect_broken("indirect");
+}
+END_TEST
+
+START_TEST(hostile_indirect_bad_length)
+{
+    set_desc(0, buf_addr, 24, VRING_DESC_F_INDIRECT, 0);
+    publish(0);
+    expect_broken("bad indirect table length");
+}
+END_TEST
+
+START_TEST(hostile_indirect_nested)
+{
+    struct vring_desc t[1] = { { buf_addr + 512, 16, VRING_DESC_F_INDIRECT, 0 } };
+
+    put_table(0, t, 1);
+    set_desc(0, buf_addr, 16, VRING_DESC_F_INDIRECT, 0);
+    publish(0);
+    expect_broken("nested indirect");
+}
+END_TEST
+
+START_TEST(hostile_indirect_loop)
+{
+    struct vring_desc t[2] = {
+        { buf_addr + 512, 8, VRING_DESC_F_NEXT, 1 },
+        { buf_addr + 512, 8, VRING_DESC_F_NEXT, 0 },
+    };
+
+    put_table(0, t, 2);
+    set_desc(0, buf_addr, 32, VRING_DESC_F_INDIRECT, 0);
+    publish(0);
+    expect_broken("indirect chain loops");
+}
+END_TEST
+
+START_TEST(hostile_indirect_next_out_of_range)
+{
+    struct vring_desc t[2] = {
+        { buf_addr + 512, 8, VRING_DESC_F_NEXT, 7 },
+        { buf_addr + 512, 8, 0, 0 },
+    };
+
+    put_table(0, t, 2);
+    set_desc(0, buf_addr, 32, VRING_DESC_F_INDIRECT, 0);
+    publish(0);
+    expect_broken("indirect next out of range");
+}
+END_TEST
+
+START_TEST(hostile_too_many_pieces)
+{
+    /* 600 one-byte pieces through an indirect table of 600 entries. */
+    struct vring_desc *t = calloc(600, sizeof(*t));
+    unsigned i;
+
+    for (i = 0; i < 600; i++)
+        t[i] = (struct vring_desc){ buf_addr + 20000 + i, 1,
+                                    i < 599 ? VRING_DESC_F_NEXT : 0,
+                                    (uint16_t)(i + 1) };
+    put_table(0, t, 600);
+    free(t);
+    set_desc(0, buf_addr, 600 * 16, VRING_DESC_F_INDIRECT, 0);
+    publish(0);
+    expect_broken("too many buffer pieces");
+}
+END_TEST
+
+START_TEST(hostile_indirect_table_unmapped)
+{
+    set_desc(0, 0x5000, 32, VRING_DESC_F_INDIRECT, 0);
+    publish(0);
+    expect_broken("indirect table not mapped");
+}
+END_TEST
+
+START_TEST(reset_recovers_and_stale_push_ignored)
+{
+    struct vmsg_vq_mem mem = Q.mem;
+    uint32_t len;
+
+    add2(8, 8);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    vmsg_vq_reset(&Q);                      /* e.g. RESET_VQUEUE */
+    vmsg_vq_push(&Q, E, 8);                 /* stale: only released */
+    ck_assert_ptr_null(vmsg_vring_get_used(&R, &len));
+    ck_assert_int_eq(vmsg_vq_setup(&Q, &mem, NUM, R.desc_addr, R.avail_addr,
+                                   R.used_addr, feats), 0);
+    ck_assert(!Q.broken);
+}
+END_TEST
+
+START_TEST(setup_rejects_bad_rings)
+{
+    struct vmsg_vq_mem mem = Q.mem;
+
+    ck_assert_int_eq(vmsg_vq_setup(&Q, &mem, 24, R.desc_addr, R.avail_addr,
+                                   R.used_addr, 0), -EINVAL);
+    ck_assert_int_eq(vmsg_vq_setup(&Q, &mem, NUM, R.desc_addr + 8, R.avail_addr,
+                                   R.used_addr, 0), -EINVAL);
+    ck_assert_int_eq(vmsg_vq_setup(&Q, &mem, NUM, 0x2000, R.avail_addr,
+                                   R.used_addr, 0), -EFAULT);
+    ck_assert_int_eq(vmsg_vq_setup(&Q, &mem, 4096, R.desc_addr, R.avail_addr,
+                                   R.used_addr, 0), -EFAULT);   /* past region */
+}
+END_TEST
+
+START_TEST(event_idx_notification_suppression)
+{
+    int i;
+
+    /* The driver asks for an event only after 3 more used entries. */
+    for (i = 0; i < 4; i++)
+        add2(4, 4);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    vmsg_vq_push(&Q, E, 1);
+    ck_assert(vmsg_vq_should_notify(&Q));    /* first one always */
+    R.avail->ring[NUM] = htole16(3);         /* used_event = 3 */
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    vmsg_vq_push(&Q, E, 1);
+    ck_assert(!vmsg_vq_should_notify(&Q));   /* used idx 2 */
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    vmsg_vq_push(&Q, E, 1);
+    ck_assert(!vmsg_vq_should_notify(&Q));   /* 3 */
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    vmsg_vq_push(&Q, E, 1);
+    ck_assert(vmsg_vq_should_notify(&Q));    /* 4 passes used_event 3 */
+    /* avail_event follows what we consumed. */
+    ck_assert_uint_eq(le16toh(*(uint16_t *)((uint8_t *)R.used + 4 + 8 * NUM)), 4);
+}
+END_TEST
+
+START_TEST(no_event_idx_flags)
+{
+    teardown();
+    setup_with(0);
+    add2(4, 4);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    vmsg_vq_push(&Q, E, 1);
+    vmsg_vring_disable_cb(&R);
+    ck_assert(!vmsg_vq_should_notify(&Q));
+    ck_assert(vmsg_vring_enable_cb(&R));     /* one used entry pending */
+    ck_assert(vmsg_vq_should_notify(&Q));
+    vmsg_vq_set_notification(&Q, false);
+    add2(4, 4);
+    ck_assert(!vmsg_vring_kick_prepare(&R));
+    ck_assert(vmsg_vq_set_notification(&Q, true));   /* work is pending */
+}
+END_TEST
+
+START_TEST(driver_rejects_hostile_used_entries)
+{
+    uint32_t len;
+
+    add2(4, 4);
+    R.used->ring[0].id = htole32(NUM + 3);   /* out of range */
+    R.used->idx = htole16(1);
+    ck_assert_ptr_null(vmsg_vring_get_used(&R, &len));
+    ck_assert(R.broken);
+    ck_assert_int_eq(vmsg_vring_add(&R, (struct vmsg_sg[]){ { buf_addr, 1 } }, 1, 0,
+                                    &tok2), -EIO);
+}
+END_TEST
+
+START_TEST(driver_rejects_used_id_not_outstanding)
+{
+    uint32_t len;
+
+    add2(4, 4);                               /* head 0 outstanding */
+    R.used->ring[0].id = htole32(5);
+    R.used->idx = htole16(1);
+    ck_assert_ptr_null(vmsg_vring_get_used(&R, &len));
+    ck_assert(R.broken);
+}
+END_TEST
+
+START_TEST(driver_rejects_used_index_jump)
+{
+    uint32_t len;
+
+    add2(4, 4);
+    R.used->idx = htole16(NUM + 5);
+    ck_assert_ptr_null(vmsg_vring_get_used(&R, &len));
+    ck_assert(R.broken);
+}
+END_TEST
+
+START_TEST(driver_free_list_reuse_and_enospc)
+{
+    struct vmsg_sg sg[3] = { { buf_addr, 1 }, { buf_addr + 8, 1 }, { buf_addr + 16, 1 } };
+    int toks[8], n = 0, round;
+    uint32_t len;
+
+    for (round = 0; round < 20; round++) {
+        n = 0;
+        while (vmsg_vring_add(&R, sg, 2, 1, &toks[n % 8]) == 0)
+            n++;
+        ck_assert_int_eq(n, NUM / 3);
+        ck_assert_int_eq(vmsg_vring_add(&R, sg, 2, 1, &toks[0]), -ENOSPC);
+        while (n--) {
+            ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+            ck_assert_uint_eq(E->out_num + E->in_num, 3);
+            vmsg_vq_push(&Q, E, 1);
+            ck_assert_ptr_nonnull(vmsg_vring_get_used(&R, &len));
+        }
+        ck_assert_uint_eq(R.num_free, NUM);
+    }
+}
+END_TEST
+
+static Suite *virtq_suite(void)
+{
+    Suite *s = suite_create("virtq");
+    TCase *tc = tcase_create("split");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, pop_push_roundtrip);
+    tcase_add_test(tc, buffers_split_at_page_boundaries);
+    tcase_add_test(tc, push_clamps_length_to_writable_bytes);
+    tcase_add_test(tc, hostile_descriptor_loop);
+    tcase_add_test(tc, hostile_self_loop);
+    tcase_add_test(tc, hostile_head_out_of_range);
+    tcase_add_test(tc, hostile_next_out_of_range);
+    tcase_add_test(tc, hostile_avail_index_races_ahead);
+    tcase_add_test(tc, hostile_zero_length);
+    tcase_add_test(tc, hostile_readable_after_writable);
+    tcase_add_test(tc, hostile_address_overflow);
+    tcase_add_test(tc, hostile_unmapped_address);
+    tcase_add_test(tc, hostile_length_past_region);
+    tcase_add_test(tc, indirect_table_across_pages);
+    tcase_add_test(tc, hostile_indirect_not_negotiated);
+    tcase_add_test(tc, hostile_indirect_with_next);
+    tcase_add_test(tc, hostile_indirect_bad_length);
+    tcase_add_test(tc, hostile_indirect_nested);
+    tcase_add_test(tc, hostile_indirect_loop);
+    tcase_add_test(tc, hostile_indirect_next_out_of_range);
+    tcase_add_test(tc, hostile_too_many_pieces);
+    tcase_add_test(tc, hostile_indirect_table_unmapped);
+    tcase_add_test(tc, reset_recovers_and_stale_push_ignored);
+    tcase_add_test(tc, setup_rejects_bad_rings);
+    tcase_add_test(tc, event_idx_notification_suppression);
+    tcase_add_test(tc, no_event_idx_flags);
+    tcase_add_test(tc, driver_rejects_hostile_used_entries);
+    tcase_add_test(tc, driver_rejects_used_id_not_outstanding);
+    tcase_add_test(tc, driver_rejects_used_index_jump);
+    tcase_add_test(tc, driver_free_list_reuse_and_enospc);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return run_suite(virtq_suite());
+}
