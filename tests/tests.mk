@@ -27,3 +27,23 @@ tests_check_virtq_SOURCES = tests/check_virtq.c $(HARNESS)
 tests_check_virtq_CFLAGS = $(TEST_CFLAGS)
 tests_check_virtq_LDADD = $(TEST_LIBS)
 endif
+
+# Fuzz harnesses: built with gcc as corpus replayers for make check;
+# `make fuzz` builds them with libFuzzer and fuzzes for FUZZ_SECONDS each.
+FUZZ_NAMES = decode virtq device
+FUZZ_COMMON = tests/fuzz/replay_main.c tests/fuzz/fuzz.h
+check_PROGRAMS += tests/fuzz/fuzz_decode tests/fuzz/fuzz_virtq tests/fuzz/fuzz_device
+TESTS += tests/fuzz/replay-decode.sh tests/fuzz/replay-virtq.sh tests/fuzz/replay-device.sh
+tests_fuzz_fuzz_decode_SOURCES = tests/fuzz/fuzz_decode.c tools/msg_json.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_decode_LDADD = libvirtio-msg.la
+tests_fuzz_fuzz_virtq_SOURCES = tests/fuzz/fuzz_virtq.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_virtq_LDADD = libvirtio-msg.la
+tests_fuzz_fuzz_device_SOURCES = tests/fuzz/fuzz_device.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_device_LDADD = libvirtio-msg.la
+EXTRA_DIST += tests/fuzz/replay-decode.sh tests/fuzz/replay-virtq.sh \
+	tests/fuzz/replay-device.sh tests/fuzz/run-libfuzzer.sh \
+	tests/fuzz/make-seeds.py tests/fuzz/corpus
+
+fuzz:
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} $(SHELL) $(top_srcdir)/tests/fuzz/run-libfuzzer.sh
+.PHONY: fuzz

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzz the device-side virtqueue walker over hostile driver memory.
+ * Input: byte 0 = log2 ring size (mod 9), byte 1 = flags (bit 0 EVENT_IDX,
+ * bit 1 INDIRECT, bit 2 page-split mappings), the rest is copied into
+ * driver memory where the rings and buffers live.  Property: no crash, no
+ * over-read, every mapping released.  Buffers may overlap the rings: the
+ * harness scribbles over every buffer it is given, as a racing driver
+ * would.
+ */
+#include <string.h>
+
+#include "fuzz.h"
+#include "virtio-msg/loop.h"
+#include "virtio-msg/virtio.h"
+#include "virtio-msg/virtq.h"
+
+#define MEM 65536u
+
+static void *fmap(void *ctx, uint64_t a, size_t *l, bool w)
+{
+    struct vmsg_bus *b = ctx;
+    return b->ops->dma_map(b, a, l, w);
+}
+
+static void funmap(void *ctx, void *p, size_t l)
+{
+    struct vmsg_bus *b = ctx;
+    b->ops->dma_unmap(b, p, l);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct vmsg_vq_elem elem;
+    struct vmsg_loop l;
+    struct vmsg_vq vq;
+    struct vmsg_vq_mem mem;
+    uint64_t base, features = 0;
+    uint16_t num;
+    uint8_t *m;
+    int i, r;
+
+    if (size < 2)
+        return 0;
+    num = (uint16_t)(1u << (data[0] % 9));
+    if (data[1] & 1)
+        features |= VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+    if (data[1] & 2)
+        features |= VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
+    if (vmsg_loop_init(&l, 276))
+        return 0;
+    l.split_pages = data[1] & 4;
+    m = l.drv.ops->dma_alloc(&l.drv, MEM, &base);
+    memcpy(m, data + 2, size - 2 < MEM ? size - 2 : MEM);
+    mem = (struct vmsg_vq_mem){ fmap, funmap, &l.dev };
+    memset(&vq, 0, sizeof(vq));
+    /* rings at the start of the region, buffers anywhere in it */
+    if (vmsg_vq_setup(&vq, &mem, num, base, base + 16u * num,
+                      base + ((16u * num + 6 + 2u * num + 3) & ~3u),
+                      features) == 0) {
+        for (i = 0; i <= num; i++) {
+            r = vmsg_vq_pop(&vq, &elem);
+            if (r <= 0)
+                break;
+            FUZZ_CHECK(elem.out_num + elem.in_num <= VMSG_VQ_MAX_IOV);
+            /* touch every byte the walker handed us */
+            for (unsigned k = 0; k < (unsigned)elem.out_num + elem.in_num; k++)
+                memset(elem.iov[k].iov_base, 0xA5, elem.iov[k].iov_len);
+            vmsg_vq_push(&vq, &elem, (uint32_t)elem.in_len);
+            vmsg_vq_should_notify(&vq);
+        }
+    }
+    vmsg_vq_reset(&vq);
+    FUZZ_CHECK(l.maps == l.unmaps);
+    vmsg_loop_destroy(&l);
+    return 0;
+}
