@@ -47,3 +47,6 @@ EXTRA_DIST += tests/fuzz/replay-decode.sh tests/fuzz/replay-virtq.sh \
 fuzz:
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} $(SHELL) $(top_srcdir)/tests/fuzz/run-libfuzzer.sh
 .PHONY: fuzz
+
+TESTS += tests/test-decode-tool.sh
+EXTRA_DIST += tests/test-decode-tool.sh tests/data

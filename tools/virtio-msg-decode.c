@@ -41,7 +41,7 @@ static int show(const uint8_t *buf, size_t len, size_t max, bool exact)
     int rc = vmsg_decode(buf, len, max, &m);
 
     if (rc == 0 && exact && m.msg_size != len) {
-        snprintf(why, sizeof(why), "%zu bytes after msg_size %u",
+        snprintf(why, sizeof(why), "%zu trailing byte(s) after msg_size %u",
                  len - m.msg_size, m.msg_size);
         vmsg_print_json_error(stdout, why);
         return 1;
