@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio-blk device model (virtio 1.2 §5.2) on a raw image file or block
+ * device: read, write, flush (fdatasync), get-id, discard, write-zeroes;
+ * read-only option; several queues.  Options:
+ *   file=PATH (required)  readonly=on|off  serial=ID  queues=N  qsize=N
+ * Every request header and segment is copied out of the driver's buffers
+ * once, then checked against the capacity before any I/O.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "models.h"
+#include "virtio-msg/virtio.h"
+
+#define VIRTIO_BLK_F_SEG_MAX      2
+#define VIRTIO_BLK_F_RO           5
+#define VIRTIO_BLK_F_BLK_SIZE     6
+#define VIRTIO_BLK_F_FLUSH        9
+#define VIRTIO_BLK_F_MQ           12
+#define VIRTIO_BLK_F_DISCARD      13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
+
+#define VIRTIO_BLK_T_IN           0
+#define VIRTIO_BLK_T_OUT          1
+#define VIRTIO_BLK_T_FLUSH        4
+#define VIRTIO_BLK_T_GET_ID       8
+#define VIRTIO_BLK_T_DISCARD      11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
+
+#define VIRTIO_BLK_S_OK     0
+#define VIRTIO_BLK_S_IOERR  1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+#define BLK_CONFIG_SIZE 60
+#define SECTOR 512u
+#define MAX_SEGS 256u                /* discard / write-zeroes per request */
+#define ID_BYTES 20
+
+struct blk_req_hdr {
+    uint32_t type;
+    uint32_t reserved;
+    uint64_t sector;
+};
+
+struct blk_seg {
+    uint64_t sector;
+    uint32_t num_sectors;
+    uint32_t flags;
+};
+
+struct blk {
+    int fd;
+    bool ro;
+    uint64_t sectors;
+    char serial[ID_BYTES];
+    uint8_t config[BLK_CONFIG_SIZE];
+    struct vmsg_dev *dev;
+    struct vmsg_vq_elem *elem;
+    struct iovec scratch[VMSG_VQ_MAX_IOV];
+    uint64_t reads, writes, flushes, errors;
+};
+
+static void put16(uint8_t *p, uint16_t v) { vmsg_put_le16(p, v); }
+static void put32(uint8_t *p, uint32_t v) { vmsg_put_le32(p, v); }
+static void put64(uint8_t *p, uint64_t v) { vmsg_put_le64(p, v); }
+
+static void build_config(struct blk *b, uint16_t queues)
+{
+    uint8_t *c = b->config;
+
+    memset(c, 0, sizeof(b->config));
+    put64(c + 0, b->sectors);                   /* capacity */
+    put32(c + 12, VMSG_VQ_MAX_IOV - 2);         /* seg_max */
+    put32(c + 20, SECTOR);                      /* blk_size */
+    put16(c + 34, queues);                      /* num_queues */
+    put32(c + 36, UINT32_MAX / SECTOR);         /* max_discard_sectors */
+    put32(c + 40, MAX_SEGS);                    /* max_discard_seg */
+    put32(c + 44, 1);                           /* discard_sector_alignment */
+    put32(c + 48, UINT32_MAX / SECTOR);         /* max_write_zeroes_sectors */
+    put32(c + 52, MAX_SEGS);                    /* max_write_zeroes_seg */
+    c[56] = 1;                                  /* write_zeroes_may_unmap */
+}
+
+static void blk_config_read(void *s, uint32_t off, void *buf, uint32_t len)
+{
+    memcpy(buf, ((struct blk *)s)->config + off, len);
+}
+
+static bool in_range(const struct blk *b, uint64_t sector, uint64_t bytes)
+{
+    uint64_t n = (bytes + SECTOR - 1) / SECTOR;
+
+    return sector <= b->sectors && n <= b->sectors - sector;
+}
+
+static int do_rw(struct blk *b, const struct vmsg_vq_elem *e, uint64_t sector,
+                 bool write, uint32_t *written)
+{
+    /* Data follows the 16-byte header (write) or precedes the status byte
+     * (read); everything is mapped already. */
+    size_t len = write ? e->out_len - sizeof(struct blk_req_hdr) : e->in_len - 1;
+    const struct iovec *base = write ? e->iov : e->iov + e->out_num;
+    unsigned n = write ? e->out_num : e->in_num;
+    size_t off = write ? sizeof(struct blk_req_hdr) : 0;
+    int cnt = iov_slice(base, n, off, len, b->scratch, VMSG_VQ_MAX_IOV);
+    uint64_t pos = sector * SECTOR;
+    ssize_t r;
+
+    if (cnt < 0 || len % SECTOR || !in_range(b, sector, len))
+        return VIRTIO_BLK_S_IOERR;
+    if (write && b->ro)
+        return VIRTIO_BLK_S_IOERR;
+    while (len) {
+        r = write ? pwritev(b->fd, b->scratch, cnt, (off_t)pos)
+                  : preadv(b->fd, b->scratch, cnt, (off_t)pos);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return VIRTIO_BLK_S_IOERR;
+        if (!write)
+            *written += (uint32_t)r;
+        len -= (size_t)r;
+        pos += (uint64_t)r;
+        /* Short transfer: advance the iovec and go on. */
+        while (r > 0 && cnt > 0) {
+            if ((size_t)r >= b->scratch[0].iov_len) {
+                r -= (ssize_t)b->scratch[0].iov_len;
+                memmove(b->scratch, b->scratch + 1, sizeof(b->scratch[0]) * (size_t)--cnt);
+            } else {
+                b->scratch[0].iov_base = (char *)b->scratch[0].iov_base + r;
+                b->scratch[0].iov_len -= (size_t)r;
+                r = 0;
+            }
+        }
+    }
+    if (write)
+        b->writes++;
+    else
+        b->reads++;
+    return VIRTIO_BLK_S_OK;
+}
+
+static int zero_range(struct blk *b, uint64_t pos, uint64_t len, bool unmap)
+{
+    static const uint8_t zeros[65536];
+
+    if (unmap && fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                           (off_t)pos, (off_t)len) == 0)
+        return 0;
+    if (fallocate(b->fd, FALLOC_FL_ZERO_RANGE, (off_t)pos, (off_t)len) == 0)
+        return 0;
+    while (len) {
+        size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+        ssize_t r = pwrite(b->fd, zeros, n, (off_t)pos);
+        if (r <= 0)
+            return -1;
+        pos += (uint64_t)r;
+        len -= (uint64_t)r;
+    }
+    return 0;
+}
+
+static int do_segments(struct blk *b, const struct vmsg_vq_elem *e, bool zeroes)
+{
+    size_t bytes = e->out_len - sizeof(struct blk_req_hdr), i;
+    struct blk_seg seg;
+
+    if (b->ro || bytes == 0 || bytes % sizeof(seg) || bytes / sizeof(seg) > MAX_SEGS)
+        return VIRTIO_BLK_S_IOERR;
+    for (i = 0; i < bytes / sizeof(seg); i++) {
+        uint64_t sector;
+        uint32_t num, flags;
+
+        iov_to_buf(e->iov, e->out_num, sizeof(struct blk_req_hdr) + i * sizeof(seg),
+                   &seg, sizeof(seg));
+        sector = le64toh(seg.sector);
+        num = le32toh(seg.num_sectors);
+        flags = le32toh(seg.flags);
+        if ((flags & ~1u) || (!zeroes && flags) ||
+            !in_range(b, sector, (uint64_t)num * SECTOR))
+            return VIRTIO_BLK_S_IOERR;
+        if (!zeroes) {
+            /* Discard is a hint: a failure to punch is not an error. */
+            fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                      (off_t)(sector * SECTOR), (off_t)num * SECTOR);
+        } else if (zero_range(b, sector * SECTOR, (uint64_t)num * SECTOR, flags & 1)) {
+            return VIRTIO_BLK_S_IOERR;
+        }
+    }
+    return VIRTIO_BLK_S_OK;
+}
+
+/* One request; returns bytes written into the driver's buffers. */
+static uint32_t handle(struct blk *b, struct vmsg_vq_elem *e)
+{
+    struct blk_req_hdr h;
+    uint32_t written = 0;
+    uint8_t status;
+
+    /* Header: 16 readable bytes; status: the last writable byte. */
+    if (e->in_len < 1 || e->out_len < sizeof(h) ||
+        iov_to_buf(e->iov, e->out_num, 0, &h, sizeof(h)) != sizeof(h)) {
+        b->errors++;
+        return 0;                    /* nowhere to put a status */
+    }
+    switch (le32toh(h.type)) {
+    case VIRTIO_BLK_T_IN:
+        status = (uint8_t)do_rw(b, e, le64toh(h.sector), false, &written);
+        break;
+    case VIRTIO_BLK_T_OUT:
+        status = (uint8_t)do_rw(b, e, le64toh(h.sector), true, &written);
+        break;
+    case VIRTIO_BLK_T_FLUSH:
+        b->flushes++;
+        status = fdatasync(b->fd) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+        break;
+    case VIRTIO_BLK_T_GET_ID: {
+        size_t n = e->in_len - 1 < ID_BYTES ? e->in_len - 1 : ID_BYTES;
+        written = (uint32_t)iov_from_buf(e->iov + e->out_num, e->in_num, 0,
+                                         b->serial, n);
+        status = VIRTIO_BLK_S_OK;
+        break;
+    }
+    case VIRTIO_BLK_T_DISCARD:
+        status = (uint8_t)do_segments(b, e, false);
+        break;
+    case VIRTIO_BLK_T_WRITE_ZEROES:
+        status = (uint8_t)do_segments(b, e, true);
+        break;
+    default:
+        status = VIRTIO_BLK_S_UNSUPP;
+    }
+    if (status != VIRTIO_BLK_S_OK) {
+        b->errors++;
+        written = 0;
+    }
+    iov_from_buf(e->iov + e->out_num, e->in_num, e->in_len - 1, &status, 1);
+    return written + 1;
+}
+
+static void blk_notify(void *s, uint32_t qi)
+{
+    struct blk *b = s;
+    struct vmsg_vq *vq = vmsg_dev_queue(b->dev, qi);
+    int rc;
+
+    if (!vq)
+        return;
+    do {
+        vmsg_vq_set_notification(vq, false);
+        while ((rc = vmsg_vq_pop(vq, b->elem)) == 1)
+            vmsg_vq_push(vq, b->elem, handle(b, b->elem));
+        if (rc < 0) {
+            /* A broken ring: the driver must reset the device. */
+            vmsg_dev_needs_reset(b->dev);
+            return;
+        }
+    } while (vmsg_vq_set_notification(vq, true));
+    vmsg_dev_notify_used(b->dev, qi);
+}
+
+static int blk_start(void *s, struct vmsg_dev *dev)
+{
+    ((struct blk *)s)->dev = dev;
+    return 0;
+}
+
+static void blk_reset(void *s)
+{
+    (void)s;                         /* requests complete synchronously */
+}
+
+static const struct vmsg_dev_ops blk_ops = {
+    .config_read = blk_config_read,
+    .start = blk_start,
+    .reset = blk_reset,
+    .queue_notify = blk_notify,
+};
+
+static void blk_destroy(void *s)
+{
+    struct blk *b = s;
+
+    if (b->fd >= 0)
+        close(b->fd);
+    free(b->elem);
+    free(b);
+}
+
+int blk_create(struct model *m, const struct model_opts *o,
+               const struct model_env *env, char *err, size_t errlen)
+{
+    const char *file = opt_get(o, "file"), *v;
+    long queues = 1, qsize = 256;
+    struct stat st;
+    struct blk *b;
+    int ro = 0;
+
+    (void)env;
+    if (!file) {
+        snprintf(err, errlen, "blk needs file=PATH");
+        return -EINVAL;
+    }
+    if ((v = opt_get(o, "readonly")) && (ro = opt_bool(v)) < 0) {
+        snprintf(err, errlen, "readonly=%s: expected on or off", v);
+        return -EINVAL;
+    }
+    if ((v = opt_get(o, "queues")) && ((queues = strtol(v, NULL, 10)) < 1 ||
+                                       queues > VMSG_DEV_MAX_QUEUES)) {
+        snprintf(err, errlen, "queues=%s: expected 1..%d", v, VMSG_DEV_MAX_QUEUES);
+        return -EINVAL;
+    }
+    if ((v = opt_get(o, "qsize")) && ((qsize = strtol(v, NULL, 10)) < 2 ||
+                                      qsize > 32768 || (qsize & (qsize - 1)))) {
+        snprintf(err, errlen, "qsize=%s: expected a power of two, 2..32768", v);
+        return -EINVAL;
+    }
+    b = calloc(1, sizeof(*b));
+    if (!b || !(b->elem = malloc(sizeof(*b->elem)))) {
+        free(b);
+        return -ENOMEM;
+    }
+    b->ro = ro;
+    b->fd = open(file, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (b->fd < 0 || fstat(b->fd, &st)) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", file, strerror(e));
+        blk_destroy(b);
+        return -e;
+    }
+    if (S_ISBLK(st.st_mode)) {
+        uint64_t bytes = 0;
+        ioctl(b->fd, BLKGETSIZE64, &bytes);
+        b->sectors = bytes / SECTOR;
+    } else if (S_ISREG(st.st_mode)) {
+        b->sectors = (uint64_t)st.st_size / SECTOR;
+    } else {
+        snprintf(err, errlen, "%s: not a regular file or block device", file);
+        blk_destroy(b);
+        return -EINVAL;
+    }
+    v = opt_get(o, "serial");
+    snprintf(b->serial, sizeof(b->serial), "%s", v ? v : "virtio-msg-blk");
+    build_config(b, (uint16_t)queues);
+    m->desc = (struct vmsg_dev_desc){
+        .device_id = VIRTIO_ID_BLOCK,
+        .vendor_id = 0x564D5347,     /* "VMSG" */
+        .features = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
+                    VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_RING_RESET) |
+                    VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) |
+                    VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) | VIRTIO_BIT(VIRTIO_BLK_F_DISCARD) |
+                    VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES) |
+                    (queues > 1 ? VIRTIO_BIT(VIRTIO_BLK_F_MQ) : 0) |
+                    (ro ? VIRTIO_BIT(VIRTIO_BLK_F_RO) : 0),
+        .config_size = BLK_CONFIG_SIZE,
+        .num_queues = (uint16_t)queues,
+        .queue_max_size = (uint16_t)qsize,
+    };
+    m->ops = &blk_ops;
+    m->state = b;
+    m->destroy = blk_destroy;
+    return 0;
+}

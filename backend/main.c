@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio-msg-backend: serves virtio devices to frontends over the host bus.
+ *
+ *   virtio-msg-backend [--socket PATH] [--config FILE] [-d SPEC]...
+ *                      [--once] [--verbose]
+ *
+ * One epoll loop serves every frontend: each connection has its own bus
+ * (ring, grants, event channels) and its own device instances, created from
+ * the specs whose domid matches the frontend's.  A frontend that breaks the
+ * protocol is disconnected; the others are not affected.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "models.h"
+#include "spec.h"
+#include "virtio-msg/host.h"
+
+#define MAX_CONNS 256
+#define MAX_WATCH 4096
+
+struct watch {
+    int fd;
+    void (*cb)(void *opaque);
+    void *opaque;
+};
+
+struct conn_dev {
+    struct model model;
+    struct vmsg_dev dev;
+    bool live;
+};
+
+struct conn {
+    struct vmsg_host_be be;
+    struct conn_dev devs[SPEC_MAX];
+    uint16_t devnums[SPEC_MAX];      /* sorted, for GET_DEVICES */
+    int ndev;
+    uint64_t dropped;                /* messages for no device, undecodable */
+    bool used;
+    bool closing;
+};
+
+static struct {
+    int ep, listen_fd, sig_fd;
+    const char *socket_path;
+    struct spec_list specs;
+    struct conn conns[MAX_CONNS];
+    struct watch watches[MAX_WATCH];
+    bool once, verbose, quit;
+} g;
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logmsg(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fputs("virtio-msg-backend: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* ---- the event loop ---- */
+
+static int loop_watch(void *loop, int fd, void (*cb)(void *), void *opaque)
+{
+    struct epoll_event ev = { .events = EPOLLIN };
+    int i;
+
+    (void)loop;
+    for (i = 0; i < MAX_WATCH && g.watches[i].cb; i++)
+        ;
+    if (i == MAX_WATCH)
+        return -ENOSPC;
+    g.watches[i] = (struct watch){ fd, cb, opaque };
+    ev.data.ptr = &g.watches[i];
+    if (epoll_ctl(g.ep, EPOLL_CTL_ADD, fd, &ev)) {
+        int e = errno;
+        g.watches[i].cb = NULL;
+        return -e;
+    }
+    return 0;
+}
+
+static void loop_unwatch(void *loop, int fd)
+{
+    int i;
+
+    (void)loop;
+    epoll_ctl(g.ep, EPOLL_CTL_DEL, fd, NULL);
+    for (i = 0; i < MAX_WATCH; i++)
+        if (g.watches[i].cb && g.watches[i].fd == fd)
+            g.watches[i].cb = NULL;
+}
+
+/* ---- connections ---- */
+
+static void conn_close(struct conn *c, const char *why)
+{
+    unsigned long long held;
+    int i;
+
+    loop_unwatch(NULL, c->be.ev_to_be);
+    loop_unwatch(NULL, c->be.sock);
+    for (i = 0; i < c->ndev; i++) {
+        if (c->devs[i].live)
+            vmsg_dev_destroy(&c->devs[i].dev);
+        model_destroy(&c->devs[i].model);
+    }
+    /* Everything but the ring itself must be unmapped by now. */
+    held = (unsigned long long)(c->be.map.maps - c->be.map.unmaps) - (c->be.ring ? 1 : 0);
+    if (g.verbose || why)
+        logmsg("dom%u disconnected%s%s: %llu messages in, %llu out, %llu dropped, "
+               "%llu grant maps, %llu still held", c->be.domid, why ? ": " : "",
+               why ? why : "", (unsigned long long)c->be.msgs_in,
+               (unsigned long long)c->be.msgs_out, (unsigned long long)c->dropped,
+               (unsigned long long)c->be.map.maps, held);
+    vmsg_host_be_close(&c->be);
+    memset(c, 0, sizeof(*c));
+    if (g.once) {
+        for (i = 0; i < MAX_CONNS && !g.conns[i].used; i++)
+            ;
+        if (i == MAX_CONNS)
+            g.quit = true;
+    }
+}
+
+static void conn_rx(void *opaque, const void *buf, size_t len)
+{
+    struct conn *c = opaque;
+    struct vmsg m;
+    int i;
+
+    if (vmsg_decode(buf, len, c->be.max_msg, &m) < 0) {
+        c->dropped++;                /* B16: dropped, no reply */
+        return;
+    }
+    if (vmsg_is_bus(&m)) {
+        if (vmsg_bus_serve(&c->be.bus, &m, c->devnums, (size_t)c->ndev) < 0)
+            c->dropped++;
+        return;
+    }
+    for (i = 0; i < c->ndev; i++) {
+        if (c->devs[i].live && c->devs[i].dev.dev_num == m.dev_num) {
+            vmsg_dev_handle_msg(&c->devs[i].dev, &m);
+            return;
+        }
+    }
+    c->dropped++;                    /* B13: no such device */
+}
+
+static void conn_event(void *opaque)
+{
+    struct conn *c = opaque;
+
+    if (vmsg_host_be_drain(&c->be) < 0 || c->be.broken)
+        conn_close(c, "frontend broke the ring protocol");
+}
+
+static void conn_hangup(void *opaque)
+{
+    struct conn *c = opaque;
+    char b;
+
+    if (recv(c->be.sock, &b, 1, MSG_DONTWAIT) == 0 || errno != EAGAIN)
+        conn_close(c, NULL);
+}
+
+static int domid_allowed(void *opaque, uint32_t domid)
+{
+    int i, has = 0;
+
+    (void)opaque;
+    for (i = 0; i < MAX_CONNS; i++)
+        if (g.conns[i].used && g.conns[i].be.domid == domid)
+            return -EEXIST;
+    for (i = 0; i < g.specs.n; i++)
+        has |= g.specs.s[i].domid == domid;
+    return has ? 0 : -ENODEV;
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static int conn_setup_devices(struct conn *c, char *err, size_t errlen)
+{
+    struct model_env env = { loop_watch, loop_unwatch, NULL, NULL };
+    char label[32];
+    int i, rc;
+
+    for (i = 0; i < g.specs.n; i++) {
+        const struct dev_spec *s = &g.specs.s[i];
+        struct conn_dev *d = &c->devs[c->ndev];
+
+        if (s->domid != c->be.domid)
+            continue;
+        snprintf(label, sizeof(label), "dom%u/dev%u", s->domid, s->dev_num);
+        env.label = label;
+        rc = model_create(&d->model, s->type, &s->opts, &env, err, errlen);
+        if (rc)
+            return rc;
+        c->ndev++;
+        rc = vmsg_dev_init(&d->dev, &c->be.bus, s->dev_num, &d->model.desc,
+                           d->model.ops, d->model.state);
+        if (rc) {
+            snprintf(err, errlen, "%s: cannot create device", s->text);
+            return rc;
+        }
+        d->model.dev = &d->dev;
+        d->live = true;
+        c->devnums[c->ndev - 1] = s->dev_num;
+    }
+    qsort(c->devnums, (size_t)c->ndev, sizeof(c->devnums[0]), cmp_u16);
+    return 0;
+}
+
+static void on_accept(void *opaque)
+{
+    struct conn *c = NULL;
+    char err[256] = "";
+    int i, rc;
+
+    (void)opaque;
+    for (i = 0; i < MAX_CONNS; i++)
+        if (!g.conns[i].used) {
+            c = &g.conns[i];
+            break;
+        }
+    if (!c) {
+        int fd = accept(g.listen_fd, NULL, NULL);
+        if (fd >= 0)
+            close(fd);
+        logmsg("refused a frontend: %d already connected", MAX_CONNS);
+        return;
+    }
+    rc = vmsg_host_be_accept(&c->be, g.listen_fd, domid_allowed, NULL,
+                             VMSG_DEFAULT_MAX_SIZE);
+    if (rc) {
+        logmsg("refused a frontend: %s", strerror(-rc));
+        return;
+    }
+    c->used = true;
+    vmsg_bus_set_rx(&c->be.bus, conn_rx, c);
+    rc = conn_setup_devices(c, err, sizeof(err));
+    if (rc == 0)
+        rc = loop_watch(NULL, c->be.ev_to_be, conn_event, c);
+    if (rc == 0)
+        rc = loop_watch(NULL, c->be.sock, conn_hangup, c);
+    if (rc) {
+        conn_close(c, err[0] ? err : strerror(-rc));
+        return;
+    }
+    if (g.verbose)
+        logmsg("dom%u connected: %d device(s), max message %u bytes", c->be.domid,
+               c->ndev, c->be.max_msg);
+    /* Anything queued before we watched the event channel. */
+    conn_event(c);
+}
+
+static void on_signal(void *opaque)
+{
+    struct signalfd_siginfo si;
+
+    (void)opaque;
+    if (read(g.sig_fd, &si, sizeof(si)) == sizeof(si))
+        g.quit = true;
+}
+
+/* ---- set-up ---- */
+
+static void usage(FILE *o)
+{
+    fputs("usage: virtio-msg-backend [options]\n"
+          "  -s, --socket PATH   listen here (default " VMSG_HOST_DEFAULT_SOCKET ")\n"
+          "  -c, --config FILE   device specs, one per line\n"
+          "  -d, --device SPEC   a device: TYPE[,domid=N][,devid=N][,opt=val...]\n"
+          "                        blk,file=PATH[,readonly=on][,serial=ID][,queues=N]\n"
+          "                        console[,io=stdio|pty|unix:PATH]\n"
+          "                        rng\n"
+          "      --once          exit when the last frontend has disconnected\n"
+          "  -v, --verbose       report connections and statistics\n", o);
+}
+
+/* Open every device once so a bad spec fails now, not at first connect. */
+static int check_specs(void)
+{
+    struct model_env env = { loop_watch, loop_unwatch, NULL, "check" };
+    char err[256];
+    int i;
+
+    for (i = 0; i < g.specs.n; i++) {
+        struct model m;
+        if (!strcmp(g.specs.s[i].type, "console"))
+            continue;                /* would claim stdio or a socket twice */
+        if (model_create(&m, g.specs.s[i].type, &g.specs.s[i].opts, &env, err,
+                         sizeof(err))) {
+            logmsg("device '%s': %s", g.specs.s[i].text, err);
+            return -1;
+        }
+        model_destroy(&m);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "socket", required_argument, NULL, 's' },
+        { "config", required_argument, NULL, 'c' },
+        { "device", required_argument, NULL, 'd' },
+        { "once", no_argument, NULL, 'o' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    char err[512];
+    sigset_t mask;
+    int opt, i;
+
+    g.socket_path = VMSG_HOST_DEFAULT_SOCKET;
+    while ((opt = getopt_long(argc, argv, "s:c:d:vh", lo, NULL)) != -1) {
+        switch (opt) {
+        case 's': g.socket_path = optarg; break;
+        case 'c':
+            if (spec_load_file(&g.specs, optarg, err, sizeof(err))) {
+                logmsg("%s", err);
+                return 2;
+            }
+            break;
+        case 'd':
+            if (spec_add(&g.specs, optarg, err, sizeof(err))) {
+                logmsg("bad device: %s", err);
+                return 2;
+            }
+            break;
+        case 'o': g.once = true; break;
+        case 'v': g.verbose = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        logmsg("unexpected argument '%s'", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (g.specs.n == 0) {
+        logmsg("no devices: give -d SPEC or --config FILE");
+        usage(stderr);
+        return 2;
+    }
+    g.ep = epoll_create1(EPOLL_CLOEXEC);
+    if (g.ep < 0 || check_specs())
+        return 1;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    g.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+    g.listen_fd = vmsg_host_listen(g.socket_path);
+    if (g.listen_fd < 0) {
+        logmsg("cannot listen on %s: %s", g.socket_path, strerror(-g.listen_fd));
+        return 1;
+    }
+    loop_watch(NULL, g.listen_fd, on_accept, NULL);
+    loop_watch(NULL, g.sig_fd, on_signal, NULL);
+    if (g.verbose)
+        logmsg("listening on %s with %d device(s)", g.socket_path, g.specs.n);
+
+    while (!g.quit) {
+        struct epoll_event ev[64];
+        int n = epoll_wait(g.ep, ev, 64, -1);
+
+        if (n < 0 && errno != EINTR)
+            break;
+        for (i = 0; i < n && !g.quit; i++) {
+            struct watch *w = ev[i].data.ptr;
+            if (w->cb)
+                w->cb(w->opaque);
+        }
+    }
+    for (i = 0; i < MAX_CONNS; i++)
+        if (g.conns[i].used)
+            conn_close(&g.conns[i], "backend exiting");
+    close(g.listen_fd);
+    unlink(g.socket_path);
+    close(g.sig_fd);
+    close(g.ep);
+    spec_free(&g.specs);
+    return 0;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* Model registry and option helpers. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "models.h"
+
+const char *opt_get(const struct model_opts *o, const char *key)
+{
+    int i;
+
+    for (i = 0; i < o->n; i++)
+        if (!strcmp(o->key[i], key))
+            return o->val[i];
+    return NULL;
+}
+
+int opt_bool(const char *v)
+{
+    if (!strcasecmp(v, "on") || !strcasecmp(v, "yes") || !strcmp(v, "1") ||
+        !strcasecmp(v, "true"))
+        return 1;
+    if (!strcasecmp(v, "off") || !strcasecmp(v, "no") || !strcmp(v, "0") ||
+        !strcasecmp(v, "false"))
+        return 0;
+    return -1;
+}
+
+static const struct {
+    const char *type;
+    int (*create)(struct model *, const struct model_opts *,
+                  const struct model_env *, char *, size_t);
+} types[] = {
+    { "blk", blk_create },
+    { "rng", rng_create },
+    { "console", console_create },
+};
+
+int model_create(struct model *m, const char *type, const struct model_opts *o,
+                 const struct model_env *env, char *err, size_t errlen)
+{
+    unsigned i;
+
+    memset(m, 0, sizeof(*m));
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (strcmp(types[i].type, type))
+            continue;
+        m->type = types[i].type;
+        return types[i].create(m, o, env, err, errlen);
+    }
+    snprintf(err, errlen, "unknown device type '%s' (blk, console, rng)", type);
+    return -EINVAL;
+}
+
+void model_destroy(struct model *m)
+{
+    if (m->destroy && m->state)
+        m->destroy(m->state);
+    m->state = NULL;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* The shared message ring (see msg_ring.h). */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include "msg_ring.h"
+
+#define MASK (VMSG_RING_DATA - 1)
+
+_Static_assert(sizeof(struct vmsg_ring_ctl) == 128, "ctl is two cache lines");
+_Static_assert((VMSG_RING_DATA & MASK) == 0, "ring size is a power of two");
+
+void vmsg_ring_format(void *pages)
+{
+    memset(pages, 0, VMSG_RING_PAGES * VMSG_RING_PAGE_SIZE);
+}
+
+void vmsg_ring_attach(struct vmsg_ring *r, void *pages, bool to_backend,
+                      bool producer, uint32_t max_msg)
+{
+    uint8_t *p = pages;
+
+    memset(r, 0, sizeof(*r));
+    r->ctl = (volatile struct vmsg_ring_ctl *)(p + (to_backend ? 0 : 128));
+    r->data = p + VMSG_RING_PAGE_SIZE * (to_backend ? 1 : 2);
+    r->max_msg = max_msg;
+    r->local = le32toh(producer ? r->ctl->prod : r->ctl->cons);
+}
+
+static uint32_t rec_size(size_t len)
+{
+    return (uint32_t)((4 + len + 3) & ~(size_t)3);
+}
+
+/* Copy between a linear buffer and the ring, wrapping at the end. */
+static void ring_write(struct vmsg_ring *r, uint32_t pos, const void *src,
+                       size_t n)
+{
+    size_t at = pos & MASK, first = VMSG_RING_DATA - at;
+
+    if (first > n)
+        first = n;
+    memcpy((uint8_t *)r->data + at, src, first);
+    memcpy((uint8_t *)r->data, (const uint8_t *)src + first, n - first);
+}
+
+static void ring_read(struct vmsg_ring *r, uint32_t pos, void *dst, size_t n)
+{
+    size_t at = pos & MASK, first = VMSG_RING_DATA - at;
+
+    if (first > n)
+        first = n;
+    memcpy(dst, (const uint8_t *)r->data + at, first);
+    memcpy((uint8_t *)dst + first, (const uint8_t *)r->data, n - first);
+}
+
+int vmsg_ring_put(struct vmsg_ring *r, const void *msg, size_t len)
+{
+    static const uint8_t zeros[4];
+    uint32_t cons, used, need = rec_size(len);
+    uint8_t hdr[4] = { (uint8_t)len, (uint8_t)(len >> 8), 0, 0 };
+
+    if (r->broken)
+        return -EPROTO;
+    if (len < 8 || len > r->max_msg)
+        return -EMSGSIZE;
+    cons = le32toh(r->ctl->cons);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    used = r->local - cons;
+    if (used > VMSG_RING_DATA) {
+        r->broken = true;            /* consumer ran past us */
+        return -EPROTO;
+    }
+    if (VMSG_RING_DATA - used < need)
+        return -EAGAIN;
+    ring_write(r, r->local, hdr, 4);
+    ring_write(r, r->local + 4, msg, len);
+    ring_write(r, r->local + 4 + (uint32_t)len, zeros, need - 4 - len);
+    r->local += need;
+    /* The record before the index that publishes it. */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    r->ctl->prod = htole32(r->local);
+    return 0;
+}
+
+int vmsg_ring_get(struct vmsg_ring *r, void *buf, size_t cap)
+{
+    uint32_t prod, avail, len, need;
+    uint8_t hdr[4];
+
+    if (r->broken)
+        return -EPROTO;
+    prod = le32toh(r->ctl->prod);    /* read once */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    avail = prod - r->local;
+    if (avail == 0)
+        return 0;
+    if (avail > VMSG_RING_DATA || avail < 4 || avail % 4)
+        goto bad;
+    ring_read(r, r->local, hdr, 4);
+    len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8;
+    need = rec_size(len);
+    if (len < 8 || len > r->max_msg || len > cap || need > avail)
+        goto bad;
+    ring_read(r, r->local + 4, buf, len);
+    r->local += need;
+    /* Our copy is done before the producer may reuse the space. */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    r->ctl->cons = htole32(r->local);
+    return (int)len;
+bad:
+    r->broken = true;
+    return -EPROTO;
+}

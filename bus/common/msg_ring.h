@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The message ring both our buses (host and Xen) use: three shared pages
+ * granted by the frontend.  Page 0 holds the two control blocks, page 1
+ * carries frontend->backend messages, page 2 backend->frontend.
+ *
+ * Each direction is a single-producer single-consumer byte ring of
+ * free-running 32-bit counters; a record is le16 length, le16 zero, the
+ * message, zero padding to 4 bytes.  The consumer reads prod once, checks
+ * prod - cons against the ring size and every record length against the
+ * bus maximum, and copies each message out before anyone looks at it.
+ * A peer that breaks these rules makes vmsg_ring_get() return -EPROTO
+ * forever after.
+ */
+#ifndef VMSG_MSG_RING_H
+#define VMSG_MSG_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMSG_RING_PAGES     3u
+#define VMSG_RING_PAGE_SIZE 4096u
+#define VMSG_RING_DATA      4096u     /* bytes per direction, power of 2 */
+
+struct vmsg_ring_ctl {
+    uint32_t prod;                   /* le32, written by the producer */
+    uint32_t pad0[15];
+    uint32_t cons;                   /* le32, written by the consumer */
+    uint32_t pad1[15];
+};
+
+/* One direction, as seen by one side. */
+struct vmsg_ring {
+    volatile struct vmsg_ring_ctl *ctl;
+    volatile uint8_t *data;
+    uint32_t max_msg;                /* bus maximum message size */
+    uint32_t local;                  /* our counter (prod or cons) */
+    bool broken;
+};
+
+/* Zero a fresh ring area (frontend, before granting it). */
+void vmsg_ring_format(void *pages);
+
+/* Attach to direction @to_backend of the ring area at @pages. */
+void vmsg_ring_attach(struct vmsg_ring *r, void *pages, bool to_backend,
+                      bool producer, uint32_t max_msg);
+
+/* Producer: 0, -EAGAIN if no room now, -EMSGSIZE, -EPROTO (broken). */
+int vmsg_ring_put(struct vmsg_ring *r, const void *msg, size_t len);
+
+/* Consumer: message length copied into @buf (cap >= max_msg), 0 if the
+ * ring is empty, -EPROTO if the producer broke the protocol. */
+int vmsg_ring_get(struct vmsg_ring *r, void *buf, size_t cap);
+
+/* Grant-based DMA addresses (shared/spec/DECISIONS.md 6). */
+#define VMSG_GDMA_FLAG (1ull << 63)
+
+static inline uint64_t vmsg_gdma_addr(uint32_t gref, uint32_t offset)
+{
+    return VMSG_GDMA_FLAG | ((uint64_t)gref << 12) | (offset & 0xFFFu);
+}
+
+static inline bool vmsg_gdma_split(uint64_t addr, uint32_t *gref,
+                                   uint32_t *offset)
+{
+    uint64_t g = (addr & ~VMSG_GDMA_FLAG) >> 12;
+
+    if (!(addr & VMSG_GDMA_FLAG) || g > UINT32_MAX)
+        return false;
+    *gref = (uint32_t)g;
+    *offset = (uint32_t)(addr & 0xFFFu);
+    return true;
+}
+
+#endif

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "front.h"
+#include "virtio-msg/virtio.h"
+
+const char *vf_type_name(uint32_t id)
+{
+    switch (id) {
+    case VIRTIO_ID_NET: return "net";
+    case VIRTIO_ID_BLOCK: return "blk";
+    case VIRTIO_ID_CONSOLE: return "console";
+    case VIRTIO_ID_RNG: return "rng";
+    default: return "unknown";
+    }
+}
+
+/* Events from the backend: EVENT_USED / EVENT_CONFIG for our devices. */
+static void vf_rx(void *opaque, const void *msg, size_t len)
+{
+    struct vf *vf = opaque;
+    struct vmsg m;
+    int i;
+
+    if (vmsg_decode(msg, len, vf->fe.max_msg, &m) < 0 || vmsg_is_bus(&m))
+        return;
+    for (i = 0; i < vf->ndev; i++) {
+        if (vf->devs[i]->drv.dev_num == m.dev_num) {
+            if (m.msg_id == VMSG_EVENT_USED)
+                vf->devs[i]->used_events++;
+            vmsg_drv_handle_event(&vf->devs[i]->drv, &m);
+            return;
+        }
+    }
+}
+
+int vf_connect(struct vf *vf, const char *path, uint32_t domid, int wait_ms)
+{
+    struct timespec t0, t;
+    int rc;
+
+    memset(vf, 0, sizeof(*vf));
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        rc = vmsg_host_fe_connect(&vf->fe, path, domid, 16384);  /* 64 MiB pool */
+        if (rc != -ECONNREFUSED && rc != -ENOENT)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= wait_ms)
+            break;
+        poll(NULL, 0, 20);
+    }
+    if (rc == 0)
+        vmsg_bus_set_rx(&vf->fe.bus, vf_rx, vf);
+    return rc;
+}
+
+int vf_enumerate(struct vf *vf)
+{
+    uint16_t nums[VF_MAX_DEVS];
+    int n, i, rc;
+
+    n = vmsg_bus_get_devices(&vf->fe.bus, nums, VF_MAX_DEVS);
+    if (n < 0)
+        return n;
+    for (i = 0; i < n; i++) {
+        struct vf_dev *d = calloc(1, sizeof(*d));
+        if (!d)
+            return -ENOMEM;
+        d->vf = vf;
+        /* D54: confirm each candidate with GET_DEVICE_INFO. */
+        rc = vmsg_drv_open(&d->drv, &vf->fe.bus, nums[i]);
+        if (rc) {
+            vmsg_drv_close(&d->drv);
+            free(d);
+            return rc;
+        }
+        vf->devs[vf->ndev++] = d;
+    }
+    return vf->ndev;
+}
+
+struct vf_dev *vf_find(struct vf *vf, uint32_t device_id)
+{
+    int i;
+
+    for (i = 0; i < vf->ndev; i++)
+        if (vf->devs[i]->drv.info.device_id == device_id)
+            return vf->devs[i];
+    return NULL;
+}
+
+int vf_buf_alloc(struct vf *vf, struct vf_buf *b, size_t size)
+{
+    b->size = size;
+    b->p = vf->fe.bus.ops->dma_alloc(&vf->fe.bus, size, &b->addr);
+    return b->p ? 0 : -ENOMEM;
+}
+
+void vf_buf_free(struct vf *vf, struct vf_buf *b)
+{
+    if (b->p)
+        vf->fe.bus.ops->dma_free(&vf->fe.bus, b->p, b->size, b->addr);
+    b->p = NULL;
+}
+
+static void free_queues(struct vf_dev *d)
+{
+    unsigned i;
+
+    for (i = 0; i < d->nq; i++) {
+        struct vf_queue *q = &d->q[i];
+        if (q->mem)
+            d->vf->fe.bus.ops->dma_free(&d->vf->fe.bus, q->mem, q->size, q->addr);
+        if (q->live)
+            vmsg_vring_destroy(&q->vr);
+        memset(q, 0, sizeof(*q));
+    }
+    d->nq = 0;
+}
+
+int vf_dev_start(struct vf_dev *d, uint64_t wanted, unsigned nq, uint16_t qsize)
+{
+    unsigned i;
+    int rc;
+
+    if (nq > VF_MAX_QUEUES || nq > d->drv.info.max_virtqueues)
+        return -EINVAL;
+    rc = vmsg_drv_negotiate(&d->drv, wanted | VIRTIO_BIT(VIRTIO_F_VERSION_1),
+                            &d->features);
+    if (rc)
+        return rc;
+    d->nq = nq;
+    for (i = 0; i < nq; i++) {
+        struct vf_queue *q = &d->q[i];
+        struct vmsg_vqueue cur, set = { 0 };
+        uint16_t size = qsize;
+
+        rc = vmsg_drv_get_vqueue(&d->drv, i, &cur);
+        if (rc)
+            goto fail;
+        if (cur.max_size == 0) {
+            rc = -ENOENT;
+            goto fail;
+        }
+        if (size > cur.max_size)
+            size = (uint16_t)cur.max_size;
+        q->size = vmsg_vring_mem_size(size);
+        q->mem = d->vf->fe.bus.ops->dma_alloc(&d->vf->fe.bus, q->size, &q->addr);
+        rc = -ENOMEM;
+        if (!q->mem)
+            goto fail;
+        rc = vmsg_vring_init(&q->vr, q->mem, q->addr, size,
+                             d->features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+        if (rc)
+            goto fail;
+        q->live = true;
+        set.index = i;
+        set.size = size;
+        set.desc_addr = q->vr.desc_addr;
+        set.driver_addr = q->vr.avail_addr;
+        set.device_addr = q->vr.used_addr;
+        rc = vmsg_drv_set_vqueue(&d->drv, &set);
+        if (rc)
+            goto fail;
+    }
+    rc = vmsg_drv_driver_ok(&d->drv);
+    if (rc == 0)
+        return 0;
+fail:
+    vf_dev_stop(d);
+    return rc;
+}
+
+void vf_dev_stop(struct vf_dev *d)
+{
+    if (!d->drv.broken)
+        vmsg_drv_reset(&d->drv);     /* the device lets go of our rings */
+    free_queues(d);
+}
+
+int vf_submit(struct vf_dev *d, unsigned qi, const struct vmsg_sg *sg,
+              unsigned out, unsigned in, void *token)
+{
+    struct vf_queue *q = &d->q[qi];
+    int rc;
+
+    if (qi >= d->nq)
+        return -EINVAL;
+    rc = vmsg_vring_add(&q->vr, sg, out, in, token);
+    if (rc)
+        return rc;
+    if (vmsg_vring_kick_prepare(&q->vr))
+        rc = vmsg_drv_notify(&d->drv, qi, 0);
+    return rc;
+}
+
+void *vf_wait(struct vf_dev *d, unsigned qi, uint32_t *len, int timeout_ms, int *err)
+{
+    struct vf_queue *q = &d->q[qi];
+    struct timespec t0, t;
+
+    *err = 0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        void *tok = vmsg_vring_get_used(&q->vr, len);
+        int left, rc;
+
+        if (tok)
+            return tok;
+        if (q->vr.broken) {
+            *err = -EIO;             /* the backend wrote nonsense */
+            return NULL;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        left = timeout_ms - (int)((t.tv_sec - t0.tv_sec) * 1000 +
+                                  (t.tv_nsec - t0.tv_nsec) / 1000000);
+        if (left <= 0) {
+            *err = -ETIMEDOUT;
+            return NULL;
+        }
+        rc = vmsg_host_fe_poll(&d->vf->fe, left);
+        if (rc < 0) {
+            *err = rc;
+            return NULL;
+        }
+    }
+}
+
+void vf_close(struct vf *vf)
+{
+    int i;
+
+    for (i = 0; i < vf->ndev; i++) {
+        free_queues(vf->devs[i]);
+        vmsg_drv_close(&vf->devs[i]->drv);
+        free(vf->devs[i]);
+    }
+    vf->ndev = 0;
+    vmsg_host_fe_close(&vf->fe);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reference frontend library: connect to a backend over the host bus,
+ * enumerate with GET_DEVICES, bring each device up exactly as the spec's
+ * driver rules say (vmsg_drv_*), and run virtqueues.  The backend is
+ * untrusted: used lengths are checked against what was offered, and any
+ * transport failure marks the device broken.
+ */
+#ifndef VMSG_FRONT_H
+#define VMSG_FRONT_H
+
+#include <stdint.h>
+
+#include "virtio-msg/driver.h"
+#include "virtio-msg/host.h"
+#include "virtio-msg/virtq.h"
+
+#define VF_MAX_DEVS   64
+#define VF_MAX_QUEUES 8
+
+struct vf;
+
+struct vf_queue {
+    struct vmsg_vring vr;
+    void *mem;
+    uint64_t addr;
+    size_t size;
+    bool live;
+};
+
+struct vf_dev {
+    struct vf *vf;
+    struct vmsg_drv drv;
+    struct vf_queue q[VF_MAX_QUEUES];
+    unsigned nq;
+    uint64_t features;
+    uint64_t used_events;
+};
+
+struct vf {
+    struct vmsg_host_fe fe;
+    struct vf_dev *devs[VF_MAX_DEVS];
+    int ndev;
+};
+
+/* A DMA buffer the backend can reach. */
+struct vf_buf {
+    uint8_t *p;
+    uint64_t addr;
+    size_t size;
+};
+
+/* Connect as @domid, retrying for up to @wait_ms while no backend listens. */
+int vf_connect(struct vf *vf, const char *path, uint32_t domid, int wait_ms);
+/* GET_DEVICES, then GET_DEVICE_INFO on each: fills vf->devs. */
+int vf_enumerate(struct vf *vf);
+void vf_close(struct vf *vf);
+
+/* Negotiate @wanted, set up @nq queues of @qsize, DRIVER_OK. */
+int vf_dev_start(struct vf_dev *d, uint64_t wanted, unsigned nq, uint16_t qsize);
+/* Reset the device and free its queues. */
+void vf_dev_stop(struct vf_dev *d);
+/* Find the first device of virtio type @id, or NULL. */
+struct vf_dev *vf_find(struct vf *vf, uint32_t device_id);
+
+int vf_buf_alloc(struct vf *vf, struct vf_buf *b, size_t size);
+void vf_buf_free(struct vf *vf, struct vf_buf *b);
+
+/* Expose buffers on queue @q and notify the device if it wants it. */
+int vf_submit(struct vf_dev *d, unsigned q, const struct vmsg_sg *sg,
+              unsigned out, unsigned in, void *token);
+/* Next completed token on @q (waiting up to @timeout_ms); NULL on timeout
+ * or error (-errno in *err). */
+void *vf_wait(struct vf_dev *d, unsigned q, uint32_t *len, int timeout_ms, int *err);
+
+const char *vf_type_name(uint32_t device_id);
+
+#endif

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio-msg-front: the reference frontend.
+ *
+ *   virtio-msg-front [--socket PATH] [--domid N] [--wait MS] COMMAND
+ *     info                          list the devices (GET_DEVICES + info)
+ *     blk read SECTOR COUNT         raw sectors to stdout
+ *     blk write SECTOR              sectors from stdin (multiple of 512)
+ *     blk verify [SEED [OPS]]       random writes, flush, read back, compare
+ *     blk flush | blk id
+ *     rng BYTES                     random bytes, as hex
+ *     console write TEXT            send TEXT (and a newline)
+ *     console read [MS]             print what arrives within MS (1000)
+ *     demo                          all of the above, briefly
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "front.h"
+#include "front_blk.h"
+#include "virtio-msg/virtio.h"
+
+static const char *prog = "virtio-msg-front";
+
+static int fail(const char *what, int rc)
+{
+    fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(rc < 0 ? -rc : rc));
+    return 1;
+}
+
+static int cmd_info(struct vf *vf)
+{
+    int i;
+
+    printf("%d device(s), max message %u bytes\n", vf->ndev, vf->fe.max_msg);
+    for (i = 0; i < vf->ndev; i++) {
+        struct vmsg_drv *d = &vf->devs[i]->drv;
+        printf("  dev %u: %-7s device_id %u vendor 0x%08x features %u bits, "
+               "config %u bytes, %u queue(s)\n", d->dev_num,
+               vf_type_name(d->info.device_id), d->info.device_id,
+               d->info.vendor_id, d->info.num_feature_bits, d->info.config_size,
+               d->info.max_virtqueues);
+    }
+    return 0;
+}
+
+/* xorshift64*: reproducible test data from a seed. */
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 0x2545F4914F6CDD1Dull;
+}
+
+static uint32_t crc32(const uint8_t *p, size_t n, uint32_t crc)
+{
+    size_t i;
+    int k;
+
+    crc = ~crc;
+    for (i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0xEDB88320u & -(crc & 1));
+    }
+    return ~crc;
+}
+
+/*
+ * Random writes over the first min(capacity, 64 MiB), a shadow copy in
+ * memory, FLUSH, then every written sector read back and compared.
+ */
+static int blk_verify(struct vf_blk *b, uint64_t seed, unsigned ops)
+{
+    uint64_t span = b->sectors < 131072 ? b->sectors : 131072, s = seed | 1;
+    uint8_t *shadow, *written, *buf;
+    unsigned i, bad = 0;
+    uint64_t sec, bytes = 0;
+    uint32_t crc = 0;
+    int rc = 0;
+
+    if (span < 8)
+        return -ENOSPC;
+    shadow = calloc(span, 512);
+    written = calloc(span, 1);
+    buf = malloc(256 * 512);
+    if (!shadow || !written || !buf) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < ops && rc == 0; i++) {
+        uint64_t n = 1 + rnd(&s) % 128, k;
+        sec = rnd(&s) % span;
+        if (sec + n > span)
+            n = span - sec;
+        for (k = 0; k < n * 512; k++)
+            buf[k] = (uint8_t)rnd(&s);
+        rc = vf_blk_io(b, VF_BLK_T_OUT, sec, buf, n * 512);
+        memcpy(shadow + sec * 512, buf, n * 512);
+        memset(written + sec, 1, n);
+        bytes += n * 512;
+    }
+    if (rc == 0)
+        rc = vf_blk_io(b, VF_BLK_T_FLUSH, 0, NULL, 0);
+    for (sec = 0; sec < span && rc == 0; sec++) {
+        if (!written[sec])
+            continue;
+        rc = vf_blk_io(b, VF_BLK_T_IN, sec, buf, 512);
+        if (rc == 0 && memcmp(buf, shadow + sec * 512, 512)) {
+            if (bad++ < 5)
+                fprintf(stderr, "%s: sector %" PRIu64 " differs\n", prog, sec);
+        }
+        crc = crc32(buf, 512, crc);
+    }
+    if (rc == 0)
+        printf("blk verify: %u writes (%" PRIu64 " bytes), flush, read back: %s "
+               "(crc32 %08x)\n", ops, bytes, bad ? "MISMATCH" : "all sectors match", crc);
+    if (bad)
+        rc = -EIO;
+out:
+    free(shadow);
+    free(written);
+    free(buf);
+    return rc;
+}
+
+static int cmd_blk(struct vf *vf, int argc, char **argv)
+{
+    struct vf_blk b;
+    int rc;
+
+    if (argc < 1) {
+        fprintf(stderr, "%s: blk read|write|verify|flush|id\n", prog);
+        return 2;
+    }
+    rc = vf_blk_open(vf, &b);
+    if (rc)
+        return fail("blk", rc);
+    if (!strcmp(argv[0], "read") && argc == 3) {
+        uint64_t sec = strtoull(argv[1], NULL, 0), n = strtoull(argv[2], NULL, 0), i;
+        uint8_t buf[512];
+        for (i = 0; i < n && rc == 0; i++) {
+            rc = vf_blk_io(&b, VF_BLK_T_IN, sec + i, buf, sizeof(buf));
+            if (rc == 0 && fwrite(buf, 1, sizeof(buf), stdout) != sizeof(buf))
+                rc = -EIO;
+        }
+    } else if (!strcmp(argv[0], "write") && argc == 2) {
+        uint64_t sec = strtoull(argv[1], NULL, 0);
+        uint8_t buf[512];
+        size_t got;
+        while (rc == 0 && (got = fread(buf, 1, sizeof(buf), stdin)) > 0) {
+            if (got != sizeof(buf))
+                memset(buf + got, 0, sizeof(buf) - got);
+            rc = vf_blk_io(&b, VF_BLK_T_OUT, sec++, buf, sizeof(buf));
+        }
+    } else if (!strcmp(argv[0], "verify")) {
+        rc = blk_verify(&b, argc > 1 ? strtoull(argv[1], NULL, 0) : 1,
+                        argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 200);
+    } else if (!strcmp(argv[0], "flush")) {
+        rc = vf_blk_io(&b, VF_BLK_T_FLUSH, 0, NULL, 0);
+    } else if (!strcmp(argv[0], "id")) {
+        char id[21] = "";
+        rc = vf_blk_io(&b, VF_BLK_T_GET_ID, 0, id, 20);
+        if (rc == 0)
+            printf("%s\n", id);
+    } else {
+        fprintf(stderr, "%s: unknown blk command '%s'\n", prog, argv[0]);
+        vf_blk_close(vf, &b);
+        return 2;
+    }
+    vf_blk_close(vf, &b);
+    return rc ? fail("blk", rc) : 0;
+}
+
+static int cmd_rng(struct vf *vf, size_t n, bool quiet)
+{
+    struct vf_dev *d = vf_find(vf, VIRTIO_ID_RNG);
+    struct vf_buf b;
+    struct vmsg_sg sg;
+    uint32_t got = 0;
+    size_t i, zeros = 0;
+    int rc, err;
+
+    if (!d)
+        return fail("rng", -ENODEV);
+    if (n == 0 || n > 65536)
+        return fail("rng: BYTES must be 1..65536", -EINVAL);
+    rc = vf_dev_start(d, VIRTIO_BIT(VIRTIO_F_EVENT_IDX), 1, 16);
+    if (rc == 0)
+        rc = vf_buf_alloc(vf, &b, n);
+    if (rc)
+        return fail("rng", rc);
+    sg = (struct vmsg_sg){ b.addr, (uint32_t)n };
+    rc = vf_submit(d, 0, &sg, 0, 1, &b);
+    if (rc == 0 && !vf_wait(d, 0, &got, VMSG_HOST_TIMEOUT_MS, &err))
+        rc = err;
+    if (rc == 0 && (got == 0 || got > n))
+        rc = -EIO;                   /* an untrusted length */
+    if (rc == 0) {
+        for (i = 0; i < got; i++)
+            zeros += b.p[i] == 0;
+        if (quiet) {
+            printf("rng: %u random bytes, first 8: ", got);
+            for (i = 0; i < 8 && i < got; i++)
+                printf("%02x", b.p[i]);
+            printf("\n");
+        } else {
+            for (i = 0; i < got; i++)
+                printf("%02x", b.p[i]);
+            printf("\n");
+        }
+    }
+    vf_buf_free(vf, &b);
+    vf_dev_stop(d);
+    return rc ? fail("rng", rc) : 0;
+}
+
+static int cmd_console(struct vf *vf, int argc, char **argv)
+{
+    struct vf_dev *d = vf_find(vf, VIRTIO_ID_CONSOLE);
+    struct vf_buf b;
+    uint32_t got;
+    int rc, err = 0;
+
+    if (!d)
+        return fail("console", -ENODEV);
+    if (argc < 1 || (strcmp(argv[0], "write") && strcmp(argv[0], "read"))) {
+        fprintf(stderr, "%s: console write TEXT | console read [MS]\n", prog);
+        return 2;
+    }
+    rc = vf_dev_start(d, VIRTIO_BIT(VIRTIO_F_EVENT_IDX), 2, 16);
+    if (rc == 0)
+        rc = vf_buf_alloc(vf, &b, 4096);
+    if (rc)
+        return fail("console", rc);
+    if (!strcmp(argv[0], "write")) {
+        size_t n = argc > 1 ? strlen(argv[1]) : 0;
+        struct vmsg_sg sg;
+        if (n > 4095)
+            n = 4095;
+        memcpy(b.p, argc > 1 ? argv[1] : "", n);
+        b.p[n++] = '\n';
+        sg = (struct vmsg_sg){ b.addr, (uint32_t)n };
+        rc = vf_submit(d, 1, &sg, 1, 0, &b);
+        if (rc == 0 && !vf_wait(d, 1, &got, VMSG_HOST_TIMEOUT_MS, &err))
+            rc = err;
+    } else {
+        int ms = argc > 1 ? atoi(argv[1]) : 1000;
+        struct vmsg_sg sg = { b.addr, 4096 };
+        rc = vf_submit(d, 0, &sg, 0, 1, &b);
+        while (rc == 0) {
+            if (!vf_wait(d, 0, &got, ms, &err)) {
+                rc = err == -ETIMEDOUT ? 0 : err;
+                break;
+            }
+            if (got > 4096) {
+                rc = -EIO;
+                break;
+            }
+            fwrite(b.p, 1, got, stdout);
+            fflush(stdout);
+            rc = vf_submit(d, 0, &sg, 0, 1, &b);
+        }
+    }
+    vf_dev_stop(d);
+    vf_buf_free(vf, &b);
+    return rc ? fail("console", rc) : 0;
+}
+
+static int cmd_demo(struct vf *vf)
+{
+    char *verify[] = { "verify", "2026", "300" };
+    char *id[] = { "id" };
+    char *hello[] = { "write", "hello from the virtio-msg reference frontend" };
+    int rc = 0;
+
+    cmd_info(vf);
+    if (vf_find(vf, VIRTIO_ID_BLOCK)) {
+        printf("blk serial: ");
+        fflush(stdout);
+        rc |= cmd_blk(vf, 1, id);
+        rc |= cmd_blk(vf, 3, verify);
+    }
+    if (vf_find(vf, VIRTIO_ID_RNG))
+        rc |= cmd_rng(vf, 64, true);
+    if (vf_find(vf, VIRTIO_ID_CONSOLE)) {
+        rc |= cmd_console(vf, 2, hello);
+        if (rc == 0)
+            printf("console: wrote one line (it appears on the backend's console)\n");
+    }
+    printf("demo: %s\n", rc ? "FAILED" : "all devices worked");
+    return rc;
+}
+
+static void usage(FILE *o)
+{
+    fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--wait MS] COMMAND\n"
+          "  info | blk read SECTOR COUNT | blk write SECTOR | blk verify [SEED [OPS]]\n"
+          "  blk flush | blk id | rng BYTES | console write TEXT | console read [MS]\n"
+          "  demo\n", o);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "socket", required_argument, NULL, 's' },
+        { "domid", required_argument, NULL, 'D' },
+        { "wait", required_argument, NULL, 'w' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *path = VMSG_HOST_DEFAULT_SOCKET;
+    uint32_t domid = 1;
+    int wait_ms = 0, opt, rc;
+    struct vf vf;
+
+    while ((opt = getopt_long(argc, argv, "+s:D:w:h", lo, NULL)) != -1) {
+        switch (opt) {
+        case 's': path = optarg; break;
+        case 'D': domid = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 'w': wait_ms = atoi(optarg); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    rc = vf_connect(&vf, path, domid, wait_ms);
+    if (rc)
+        return fail(path, rc);
+    rc = vf_enumerate(&vf);
+    if (rc < 0) {
+        vf_close(&vf);
+        return fail("enumerate", rc);
+    }
+    argv += optind;
+    argc -= optind;
+    if (!strcmp(argv[0], "info"))
+        rc = cmd_info(&vf);
+    else if (!strcmp(argv[0], "blk"))
+        rc = cmd_blk(&vf, argc - 1, argv + 1);
+    else if (!strcmp(argv[0], "rng") && argc == 2)
+        rc = cmd_rng(&vf, strtoul(argv[1], NULL, 0), false);
+    else if (!strcmp(argv[0], "console"))
+        rc = cmd_console(&vf, argc - 1, argv + 1);
+    else if (!strcmp(argv[0], "demo"))
+        rc = cmd_demo(&vf);
+    else {
+        usage(stderr);
+        rc = 2;
+    }
+    vf_close(&vf);
+    return rc;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host bus: virtio-msg between two processes on plain Linux, built from
+ * the same primitives as the Xen bus (granted pages, event channels, the
+ * shared message ring).  See bus/host/ and README "Host bus".
+ */
+#ifndef VIRTIO_MSG_HOST_H
+#define VIRTIO_MSG_HOST_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "virtio-msg/bus.h"
+#include "../../bus/common/msg_ring.h"
+#include "../../bus/host/host_grant.h"
+
+#define VMSG_HOST_DEFAULT_SOCKET "/tmp/virtio-msg-host.sock"
+#define VMSG_HOST_TIMEOUT_MS 5000
+
+/* ---- frontend (driver role) ---- */
+struct vmsg_host_fe {
+    struct vmsg_bus bus;              /* driver-role bus: give to vmsg_drv */
+    int sock, ev_to_be, ev_to_fe;
+    struct hg_pool pool;
+    void *ring_mem;
+    uint32_t ring_gref;
+    struct vmsg_ring tx, rx;
+    uint32_t max_msg;
+    uint16_t seq;                     /* bus-owned token */
+    int timeout_ms;
+    bool dead;
+    bool closed;
+    pthread_mutex_t lock;
+    uint8_t *rxbuf;
+    uint64_t events, strays, timeouts;
+};
+
+/**
+ * vmsg_host_fe_connect - create a pool of @pool_pages, grant the ring and
+ * connect to the backend at @path as @domid.  0 or -errno (-ECONNREFUSED
+ * with no backend, -EPERM/-EEXIST/... as the backend answered).
+ */
+int vmsg_host_fe_connect(struct vmsg_host_fe *fe, const char *path,
+                         uint32_t domid, uint32_t pool_pages);
+void vmsg_host_fe_close(struct vmsg_host_fe *fe);
+
+/* Wait up to @timeout_ms for messages from the backend and deliver them to
+ * the bus rx callback.  Returns how many, or -EPIPE if the backend left. */
+int vmsg_host_fe_poll(struct vmsg_host_fe *fe, int timeout_ms);
+
+/* ---- backend (device role), one per connected frontend ---- */
+struct vmsg_host_be {
+    struct vmsg_bus bus;              /* device-role bus: give to vmsg_dev */
+    int sock, ev_to_be, ev_to_fe;
+    uint32_t domid;
+    struct hg_map map;
+    void *ring;
+    struct vmsg_ring rx, tx;
+    uint32_t max_msg;
+    bool broken;
+    pthread_mutex_t txlock;
+    uint8_t *rxbuf;
+    uint64_t msgs_in, msgs_out;
+};
+
+/* Listen on @path (replacing a stale socket). Returns the fd or -errno. */
+int vmsg_host_listen(const char *path);
+
+/**
+ * vmsg_host_be_accept - take one connection from @listen_fd, validate the
+ * frontend's HELLO (pool, grants, ring, eventfds) and answer it.
+ * @accept_domid decides whether that domid may connect (NULL: anyone);
+ * returns 0 or -errno to refuse.  0 or -errno.
+ */
+int vmsg_host_be_accept(struct vmsg_host_be *be, int listen_fd,
+                        int (*accept_domid)(void *opaque, uint32_t domid),
+                        void *opaque, uint32_t max_msg);
+
+/* Deliver every queued message to the rx callback.  Returns how many, or
+ * -EPROTO if the frontend broke the ring protocol. */
+int vmsg_host_be_drain(struct vmsg_host_be *be);
+void vmsg_host_be_close(struct vmsg_host_be *be);
+
+#endif
