@@ -275,7 +275,8 @@ static int blk_start(void *s, struct vmsg_dev *dev)
 
 static void blk_reset(void *s)
 {
-    (void)s;                         /* requests complete synchronously */
+    /* Requests complete synchronously: nothing is in flight here. */
+    ((struct blk *)s)->dev = NULL;    /* until the next DRIVER_OK */
 }
 
 static const struct vmsg_dev_ops blk_ops = {

@@ -138,7 +138,10 @@ static int console_start(void *s, struct vmsg_dev *dev)
 
 static void console_reset(void *s)
 {
-    watch_input(s, false);
+    struct console *c = s;
+
+    watch_input(c, false);
+    c->dev = NULL;                   /* until the next DRIVER_OK */
 }
 
 static const struct vmsg_dev_ops console_ops = {

@@ -36,7 +36,7 @@ struct watch {
 };
 
 struct conn_dev {
-    struct model model;
+    struct model *model;             /* lives as long as the backend */
     struct vmsg_dev dev;
     bool live;
 };
@@ -55,6 +55,7 @@ static struct {
     int ep, listen_fd, sig_fd;
     const char *socket_path;
     struct spec_list specs;
+    struct model models[SPEC_MAX];   /* one per spec, created at start */
     struct conn conns[MAX_CONNS];
     struct watch watches[MAX_WATCH];
     bool once, verbose, quit;
@@ -116,8 +117,8 @@ static void conn_close(struct conn *c, const char *why)
     loop_unwatch(NULL, c->be.sock);
     for (i = 0; i < c->ndev; i++) {
         if (c->devs[i].live)
-            vmsg_dev_destroy(&c->devs[i].dev);
-        model_destroy(&c->devs[i].model);
+            vmsg_dev_destroy(&c->devs[i].dev);   /* resets the model */
+        c->devs[i].model->dev = NULL;
     }
     /* Everything but the ring itself must be unmapped by now. */
     held = (unsigned long long)(c->be.map.maps - c->be.map.unmaps) - (c->be.ring ? 1 : 0);
@@ -198,8 +199,6 @@ static int cmp_u16(const void *a, const void *b)
 
 static int conn_setup_devices(struct conn *c, char *err, size_t errlen)
 {
-    struct model_env env = { loop_watch, loop_unwatch, NULL, NULL };
-    char label[32];
     int i, rc;
 
     for (i = 0; i < g.specs.n; i++) {
@@ -208,19 +207,15 @@ static int conn_setup_devices(struct conn *c, char *err, size_t errlen)
 
         if (s->domid != c->be.domid)
             continue;
-        snprintf(label, sizeof(label), "dom%u/dev%u", s->domid, s->dev_num);
-        env.label = label;
-        rc = model_create(&d->model, s->type, &s->opts, &env, err, errlen);
-        if (rc)
-            return rc;
+        d->model = &g.models[i];
         c->ndev++;
-        rc = vmsg_dev_init(&d->dev, &c->be.bus, s->dev_num, &d->model.desc,
-                           d->model.ops, d->model.state);
+        rc = vmsg_dev_init(&d->dev, &c->be.bus, s->dev_num, &d->model->desc,
+                           d->model->ops, d->model->state);
         if (rc) {
             snprintf(err, errlen, "%s: cannot create device", s->text);
             return rc;
         }
-        d->model.dev = &d->dev;
+        d->model->dev = &d->dev;
         d->live = true;
         c->devnums[c->ndev - 1] = s->dev_num;
     }
@@ -295,23 +290,22 @@ static void usage(FILE *o)
           "  -v, --verbose       report connections and statistics\n", o);
 }
 
-/* Open every device once so a bad spec fails now, not at first connect. */
-static int check_specs(void)
+/* Create every device model now: a bad spec fails at start, and host-side
+ * endpoints (console sockets, open images) outlive frontend reconnects. */
+static int create_models(void)
 {
-    struct model_env env = { loop_watch, loop_unwatch, NULL, "check" };
-    char err[256];
+    char err[256], label[32];
+    struct model_env env = { loop_watch, loop_unwatch, NULL, label };
     int i;
 
     for (i = 0; i < g.specs.n; i++) {
-        struct model m;
-        if (!strcmp(g.specs.s[i].type, "console"))
-            continue;                /* would claim stdio or a socket twice */
-        if (model_create(&m, g.specs.s[i].type, &g.specs.s[i].opts, &env, err,
-                         sizeof(err))) {
+        snprintf(label, sizeof(label), "dom%u/dev%u", g.specs.s[i].domid,
+                 g.specs.s[i].dev_num);
+        if (model_create(&g.models[i], g.specs.s[i].type, &g.specs.s[i].opts,
+                         &env, err, sizeof(err))) {
             logmsg("device '%s': %s", g.specs.s[i].text, err);
             return -1;
         }
-        model_destroy(&m);
     }
     return 0;
 }
@@ -364,7 +358,7 @@ int main(int argc, char **argv)
         return 2;
     }
     g.ep = epoll_create1(EPOLL_CLOEXEC);
-    if (g.ep < 0 || check_specs())
+    if (g.ep < 0 || create_models())
         return 1;
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
@@ -397,6 +391,8 @@ int main(int argc, char **argv)
     for (i = 0; i < MAX_CONNS; i++)
         if (g.conns[i].used)
             conn_close(&g.conns[i], "backend exiting");
+    for (i = 0; i < g.specs.n; i++)
+        model_destroy(&g.models[i]);
     close(g.listen_fd);
     unlink(g.socket_path);
     close(g.sig_fd);

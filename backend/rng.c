@@ -61,7 +61,7 @@ static int rng_start(void *s, struct vmsg_dev *dev)
 
 static void rng_reset(void *s)
 {
-    (void)s;
+    ((struct rng *)s)->dev = NULL;    /* until the next DRIVER_OK */
 }
 
 static const struct vmsg_dev_ops rng_ops = {
