@@ -184,7 +184,7 @@ static int cmd_rng(struct vf *vf, size_t n, bool quiet)
     struct vf_buf b;
     struct vmsg_sg sg;
     uint32_t got = 0;
-    size_t i, zeros = 0;
+    size_t i;
     int rc, err;
 
     if (!d)
@@ -203,8 +203,6 @@ static int cmd_rng(struct vf *vf, size_t n, bool quiet)
     if (rc == 0 && (got == 0 || got > n))
         rc = -EIO;                   /* an untrusted length */
     if (rc == 0) {
-        for (i = 0; i < got; i++)
-            zeros += b.p[i] == 0;
         if (quiet) {
             printf("rng: %u random bytes, first 8: ", got);
             for (i = 0; i < 8 && i < got; i++)

@@ -125,7 +125,13 @@ static const struct vmsg_dev_ops echo_ops = {
 static void dev_rx(void *opaque, const void *msg, size_t len)
 {
     struct harness *h = opaque;
+    unsigned slot = h->nseen++ % HARNESS_SEEN;
     struct vmsg m;
+
+    if (len > h->max_seen)
+        h->max_seen = len;
+    h->seen_len[slot] = len < sizeof(h->seen[0]) ? len : sizeof(h->seen[0]);
+    memcpy(h->seen[slot], msg, h->seen_len[slot]);
 
     /* Bus messages are the bus's business; the rest goes to the device. */
     if (vmsg_decode(msg, len, h->loop.max_msg_size, &m) == 0 && vmsg_is_bus(&m)) {
@@ -152,7 +158,11 @@ static void drv_config(void *opaque, uint8_t status)
 static void drv_rx(void *opaque, const void *msg, size_t len)
 {
     struct harness *h = opaque;
+    unsigned slot = h->nevents++ % HARNESS_SEEN;
     struct vmsg m;
+
+    h->events_len[slot] = len < sizeof(h->events[0]) ? len : sizeof(h->events[0]);
+    memcpy(h->events[slot], msg, h->events_len[slot]);
 
     if (vmsg_decode(msg, len, h->loop.max_msg_size, &m) == 0)
         vmsg_drv_handle_event(&h->drv, &m);
@@ -207,6 +217,16 @@ struct vmsg_vring *harness_start(struct harness *h, uint64_t wanted,
     ck_assert_int_eq(vmsg_drv_set_vqueue(&h->drv, &q), 0);
     ck_assert_int_eq(vmsg_drv_driver_ok(&h->drv), 0);
     return &ring0;
+}
+
+const uint8_t *harness_seen(struct harness *h, unsigned back, size_t *len)
+{
+    unsigned slot;
+
+    ck_assert_uint_lt(back, h->nseen);
+    slot = (h->nseen - 1 - back) % HARNESS_SEEN;
+    *len = h->seen_len[slot];
+    return h->seen[slot];
 }
 
 void harness_send_raw(struct harness *h, const void *buf, size_t len)

@@ -39,7 +39,20 @@ struct harness {
     int used_events;
     int config_events;
     uint32_t last_used_vq;
+    /* every message the device side received, newest last */
+#define HARNESS_SEEN 64
+    uint8_t seen[HARNESS_SEEN][VMSG_ABS_MAX_SIZE < 1024 ? VMSG_ABS_MAX_SIZE : 1024];
+    size_t seen_len[HARNESS_SEEN];
+    unsigned nseen;
+    size_t max_seen;
+    /* every event the driver side received */
+    uint8_t events[HARNESS_SEEN][1024];
+    size_t events_len[HARNESS_SEEN];
+    unsigned nevents;
 };
+
+/* The @back-th most recent message the device received (0 = newest). */
+const uint8_t *harness_seen(struct harness *h, unsigned back, size_t *len);
 
 /* Set up bus, device and (unless !open) the driver. max 0: default 276. */
 void harness_init(struct harness *h, uint32_t max_msg_size, int open);

@@ -12,8 +12,10 @@ TEST_LIBS = libvirtio-msg.la $(CHECK_LIBS)
 HARNESS = tests/harness.c tests/harness.h
 
 if HAVE_CHECK
-check_PROGRAMS += tests/check_codec tests/check_transport tests/check_virtq
-TESTS += tests/check_codec tests/check_transport tests/check_virtq
+check_PROGRAMS += tests/check_codec tests/check_transport tests/check_virtq \
+	tests/check_checklist
+TESTS += tests/check_codec tests/check_transport tests/check_virtq \
+	tests/check_checklist
 
 tests_check_codec_SOURCES = tests/check_codec.c $(HARNESS)
 tests_check_codec_CFLAGS = $(TEST_CFLAGS)
@@ -22,6 +24,10 @@ tests_check_codec_LDADD = $(TEST_LIBS)
 tests_check_transport_SOURCES = tests/check_transport.c $(HARNESS)
 tests_check_transport_CFLAGS = $(TEST_CFLAGS)
 tests_check_transport_LDADD = $(TEST_LIBS)
+
+tests_check_checklist_SOURCES = tests/check_checklist.c $(HARNESS)
+tests_check_checklist_CFLAGS = $(TEST_CFLAGS)
+tests_check_checklist_LDADD = $(TEST_LIBS)
 
 tests_check_virtq_SOURCES = tests/check_virtq.c $(HARNESS)
 tests_check_virtq_CFLAGS = $(TEST_CFLAGS)
