@@ -55,7 +55,10 @@ static struct {
     int ep, listen_fd, sig_fd;
     const char *socket_path;
     struct spec_list specs;
-    struct model models[SPEC_MAX];   /* one per spec, created at start */
+    struct model *models[SPEC_MAX];  /* one per spec, parallel to specs */
+    const char *config_path;         /* re-read on SIGHUP */
+    char *cmdline[SPEC_MAX];         /* -d specs, kept for reloads */
+    int ncmdline;
     struct conn conns[MAX_CONNS];
     struct watch watches[MAX_WATCH];
     bool once, verbose, quit;
@@ -207,7 +210,7 @@ static int conn_setup_devices(struct conn *c, char *err, size_t errlen)
 
         if (s->domid != c->be.domid)
             continue;
-        d->model = &g.models[i];
+        d->model = g.models[i];
         c->ndev++;
         rc = vmsg_dev_init(&d->dev, &c->be.bus, s->dev_num, &d->model->desc,
                            d->model->ops, d->model->state);
@@ -266,12 +269,18 @@ static void on_accept(void *opaque)
     conn_event(c);
 }
 
+static void reload(void);
+
 static void on_signal(void *opaque)
 {
     struct signalfd_siginfo si;
 
     (void)opaque;
-    if (read(g.sig_fd, &si, sizeof(si)) == sizeof(si))
+    if (read(g.sig_fd, &si, sizeof(si)) != sizeof(si))
+        return;
+    if (si.ssi_signo == SIGHUP)
+        reload();
+    else
         g.quit = true;
 }
 
@@ -287,27 +296,194 @@ static void usage(FILE *o)
           "                        console[,io=stdio|pty|unix:PATH]\n"
           "                        rng\n"
           "      --once          exit when the last frontend has disconnected\n"
+          "  SIGHUP re-reads the configuration: new devices are announced to\n"
+          "  connected frontends with EVENT_DEVICE READY, removed ones REMOVED.\n"
           "  -v, --verbose       report connections and statistics\n", o);
+}
+
+static struct model *create_model(const struct dev_spec *s)
+{
+    char err[256], label[32];
+    struct model_env env = { loop_watch, loop_unwatch, NULL, label };
+    struct model *m = calloc(1, sizeof(*m));
+
+    if (!m)
+        return NULL;
+    snprintf(label, sizeof(label), "dom%u/dev%u", s->domid, s->dev_num);
+    if (model_create(m, s->type, &s->opts, &env, err, sizeof(err))) {
+        logmsg("device '%s': %s", s->text, err);
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static void free_model(struct model *m)
+{
+    if (m) {
+        model_destroy(m);
+        free(m);
+    }
 }
 
 /* Create every device model now: a bad spec fails at start, and host-side
  * endpoints (console sockets, open images) outlive frontend reconnects. */
 static int create_models(void)
 {
-    char err[256], label[32];
-    struct model_env env = { loop_watch, loop_unwatch, NULL, label };
     int i;
 
-    for (i = 0; i < g.specs.n; i++) {
-        snprintf(label, sizeof(label), "dom%u/dev%u", g.specs.s[i].domid,
-                 g.specs.s[i].dev_num);
-        if (model_create(&g.models[i], g.specs.s[i].type, &g.specs.s[i].opts,
-                         &env, err, sizeof(err))) {
-            logmsg("device '%s': %s", g.specs.s[i].text, err);
+    for (i = 0; i < g.specs.n; i++)
+        if (!(g.models[i] = create_model(&g.specs.s[i])))
             return -1;
-        }
-    }
     return 0;
+}
+
+/* ---- hot-add and removal (SIGHUP re-reads the configuration) ---- */
+
+static struct conn *conn_of(uint32_t domid)
+{
+    int i;
+
+    for (i = 0; i < MAX_CONNS; i++)
+        if (g.conns[i].used && g.conns[i].be.domid == domid)
+            return &g.conns[i];
+    return NULL;
+}
+
+static void send_event_device(struct conn *c, uint16_t num, uint16_t state)
+{
+    uint8_t buf[VMSG_HDR_SIZE + sizeof(struct vmsg_wire_event_device)];
+    struct vmsg m;
+    int n;
+
+    vmsg_init_request(&m, true, VMSG_BUS_EVENT_DEVICE, 0);
+    m.u.event_device.device_number = num;
+    m.u.event_device.device_bus_state = state;
+    n = vmsg_encode(&m, buf, sizeof(buf));
+    if (n > 0)
+        c->be.bus.ops->send(&c->be.bus, buf, (size_t)n);
+}
+
+static void rebuild_devnums(struct conn *c)
+{
+    int i;
+
+    for (i = 0; i < c->ndev; i++)
+        c->devnums[i] = c->devs[i].dev.dev_num;
+    qsort(c->devnums, (size_t)c->ndev, sizeof(c->devnums[0]), cmp_u16);
+}
+
+static void conn_remove_model(struct conn *c, struct model *m)
+{
+    int i;
+
+    for (i = 0; i < c->ndev; i++) {
+        uint16_t num;
+        if (c->devs[i].model != m)
+            continue;
+        num = c->devs[i].dev.dev_num;
+        /* B34: REMOVED first, then the device stops answering. */
+        send_event_device(c, num, VMSG_DEVICE_BUS_STATE_REMOVED);
+        vmsg_dev_destroy(&c->devs[i].dev);
+        m->dev = NULL;
+        memmove(&c->devs[i], &c->devs[i + 1], sizeof(c->devs[0]) * (size_t)(c->ndev - i - 1));
+        c->ndev--;
+        /* the moved devices' models point at their vmsg_dev: fix them */
+        for (; i < c->ndev; i++)
+            c->devs[i].model->dev = &c->devs[i].dev;
+        rebuild_devnums(c);
+        return;
+    }
+}
+
+static void conn_add_model(struct conn *c, const struct dev_spec *s, struct model *m)
+{
+    struct conn_dev *d = &c->devs[c->ndev];
+
+    if (c->ndev == SPEC_MAX)
+        return;
+    if (vmsg_dev_init(&d->dev, &c->be.bus, s->dev_num, &m->desc, m->ops, m->state)) {
+        logmsg("dom%u: cannot add '%s'", c->be.domid, s->text);
+        return;
+    }
+    d->model = m;
+    d->live = true;
+    m->dev = &d->dev;
+    c->ndev++;
+    rebuild_devnums(c);
+    send_event_device(c, s->dev_num, VMSG_DEVICE_BUS_STATE_READY);
+}
+
+static bool same_spec(const struct dev_spec *a, const struct dev_spec *b)
+{
+    return a->domid == b->domid && a->dev_num == b->dev_num && !strcmp(a->text, b->text);
+}
+
+static int load_specs(struct spec_list *l, char *err, size_t errlen)
+{
+    int i, rc = 0;
+
+    for (i = 0; i < g.ncmdline && rc == 0; i++)
+        rc = spec_add(l, g.cmdline[i], err, errlen);
+    if (rc == 0 && g.config_path)
+        rc = spec_load_file(l, g.config_path, err, errlen);
+    return rc;
+}
+
+static void reload(void)
+{
+    static struct spec_list next;
+    struct model *models[SPEC_MAX] = { 0 };
+    bool kept[SPEC_MAX] = { 0 };
+    char err[512];
+    int i, j, added = 0, removed = 0;
+
+    memset(&next, 0, sizeof(next));
+    if (load_specs(&next, err, sizeof(err))) {
+        logmsg("reload: %s (keeping the current devices)", err);
+        spec_free(&next);
+        return;
+    }
+    for (j = 0; j < next.n; j++)
+        for (i = 0; i < g.specs.n; i++)
+            if (!kept[i] && same_spec(&g.specs.s[i], &next.s[j])) {
+                kept[i] = true;
+                models[j] = g.models[i];
+                break;
+            }
+    for (i = 0; i < g.specs.n; i++) {
+        struct conn *c;
+        if (kept[i])
+            continue;
+        if ((c = conn_of(g.specs.s[i].domid)))
+            conn_remove_model(c, g.models[i]);
+        free_model(g.models[i]);
+        removed++;
+    }
+    spec_free(&g.specs);
+    g.specs = next;
+    for (j = 0; j < g.specs.n; j++) {
+        struct conn *c;
+        if (models[j]) {
+            g.models[j] = models[j];
+            continue;
+        }
+        g.models[j] = create_model(&g.specs.s[j]);
+        if (!g.models[j]) {
+            /* a bad new device: drop just that one */
+            free(g.specs.s[j].text);
+            free(g.specs.s[j].buf);
+            memmove(&g.specs.s[j], &g.specs.s[j + 1], sizeof(g.specs.s[0]) * (size_t)(g.specs.n - j - 1));
+            memmove(&models[j], &models[j + 1], sizeof(models[0]) * (size_t)(g.specs.n - j - 1));
+            g.specs.n--;
+            j--;
+            continue;
+        }
+        added++;
+        if ((c = conn_of(g.specs.s[j].domid)))
+            conn_add_model(c, &g.specs.s[j], g.models[j]);
+    }
+    logmsg("reload: %d device(s) added, %d removed, %d in all", added, removed, g.specs.n);
 }
 
 int main(int argc, char **argv)
@@ -329,17 +505,13 @@ int main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "s:c:d:vh", lo, NULL)) != -1) {
         switch (opt) {
         case 's': g.socket_path = optarg; break;
-        case 'c':
-            if (spec_load_file(&g.specs, optarg, err, sizeof(err))) {
-                logmsg("%s", err);
-                return 2;
-            }
-            break;
+        case 'c': g.config_path = optarg; break;
         case 'd':
-            if (spec_add(&g.specs, optarg, err, sizeof(err))) {
-                logmsg("bad device: %s", err);
+            if (g.ncmdline == SPEC_MAX) {
+                logmsg("too many -d options");
                 return 2;
             }
+            g.cmdline[g.ncmdline++] = optarg;
             break;
         case 'o': g.once = true; break;
         case 'v': g.verbose = true; break;
@@ -352,7 +524,11 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (g.specs.n == 0) {
+    if (load_specs(&g.specs, err, sizeof(err))) {
+        logmsg("%s", err);
+        return 2;
+    }
+    if (g.specs.n == 0 && !g.config_path) {
         logmsg("no devices: give -d SPEC or --config FILE");
         usage(stderr);
         return 2;
@@ -363,6 +539,7 @@ int main(int argc, char **argv)
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
     g.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -392,7 +569,7 @@ int main(int argc, char **argv)
         if (g.conns[i].used)
             conn_close(&g.conns[i], "backend exiting");
     for (i = 0; i < g.specs.n; i++)
-        model_destroy(&g.models[i]);
+        free_model(g.models[i]);
     close(g.listen_fd);
     unlink(g.socket_path);
     close(g.sig_fd);

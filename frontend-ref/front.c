@@ -26,8 +26,19 @@ static void vf_rx(void *opaque, const void *msg, size_t len)
     struct vmsg m;
     int i;
 
-    if (vmsg_decode(msg, len, vf->fe.max_msg, &m) < 0 || vmsg_is_bus(&m))
+    if (vmsg_decode(msg, len, vf->fe.max_msg, &m) < 0)
         return;
+    if (vmsg_is_bus(&m)) {
+        if (m.msg_id != VMSG_BUS_EVENT_DEVICE || vmsg_is_response(&m))
+            return;
+        if (vf->nhp == sizeof(vf->hp) / sizeof(vf->hp[0])) {
+            vf->hp_lost++;           /* re-enumerate to recover */
+            return;
+        }
+        vf->hp[vf->nhp].num = m.u.event_device.device_number;
+        vf->hp[vf->nhp++].state = m.u.event_device.device_bus_state;
+        return;
+    }
     for (i = 0; i < vf->ndev; i++) {
         if (vf->devs[i]->drv.dev_num == m.dev_num) {
             if (m.msg_id == VMSG_EVENT_USED)
@@ -229,6 +240,61 @@ void *vf_wait(struct vf_dev *d, unsigned qi, uint32_t *len, int timeout_ms, int 
             return NULL;
         }
     }
+}
+
+static int find_dev(struct vf *vf, uint16_t num)
+{
+    int i;
+
+    for (i = 0; i < vf->ndev; i++)
+        if (vf->devs[i]->drv.dev_num == num)
+            return i;
+    return -1;
+}
+
+int vf_hotplug(struct vf *vf, void (*report)(void *, uint16_t, uint16_t,
+               const struct vf_dev *), void *opaque)
+{
+    unsigned k, n = vf->nhp;
+
+    vf->nhp = 0;
+    for (k = 0; k < n; k++) {
+        uint16_t num = vf->hp[k].num, state = vf->hp[k].state;
+        int i = find_dev(vf, num);
+
+        if (state == VMSG_DEVICE_BUS_STATE_READY) {
+            struct vf_dev *d;
+            if (i >= 0 || vf->ndev == VF_MAX_DEVS)
+                continue;            /* duplicate READY, or no room */
+            d = calloc(1, sizeof(*d));
+            if (!d)
+                continue;
+            d->vf = vf;
+            if (vmsg_drv_open(&d->drv, &vf->fe.bus, num)) {
+                vmsg_drv_close(&d->drv);
+                free(d);
+                continue;
+            }
+            vf->devs[vf->ndev++] = d;
+            if (report)
+                report(opaque, num, state, d);
+        } else if (state == VMSG_DEVICE_BUS_STATE_REMOVED) {
+            struct vf_dev *d;
+            if (i < 0)
+                continue;            /* already gone */
+            d = vf->devs[i];
+            d->removed = true;
+            if (report)
+                report(opaque, num, state, d);
+            free_queues(d);          /* no reset: the device is gone */
+            vmsg_drv_close(&d->drv);
+            free(d);
+            memmove(&vf->devs[i], &vf->devs[i + 1],
+                    sizeof(vf->devs[0]) * (size_t)(vf->ndev - i - 1));
+            vf->ndev--;
+        }
+    }
+    return (int)n;
 }
 
 void vf_close(struct vf *vf)

@@ -35,12 +35,17 @@ struct vf_dev {
     unsigned nq;
     uint64_t features;
     uint64_t used_events;
+    bool removed;                    /* EVENT_DEVICE REMOVED seen */
 };
 
 struct vf {
     struct vmsg_host_fe fe;
     struct vf_dev *devs[VF_MAX_DEVS];
     int ndev;
+    /* EVENT_DEVICE notices, handled outside the rx path by vf_hotplug() */
+    struct { uint16_t num, state; } hp[64];
+    unsigned nhp;
+    uint64_t hp_lost;
 };
 
 /* A DMA buffer the backend can reach. */
@@ -74,5 +79,14 @@ int vf_submit(struct vf_dev *d, unsigned q, const struct vmsg_sg *sg,
 void *vf_wait(struct vf_dev *d, unsigned q, uint32_t *len, int timeout_ms, int *err);
 
 const char *vf_type_name(uint32_t device_id);
+
+/*
+ * Handle queued EVENT_DEVICE notices (D53): READY probes the device with
+ * GET_DEVICE_INFO and adds it (tolerating duplicates); REMOVED stops and
+ * forgets it.  @report, if set, is told about each change.  Returns the
+ * number of notices handled.
+ */
+int vf_hotplug(struct vf *vf, void (*report)(void *opaque, uint16_t num,
+               uint16_t state, const struct vf_dev *d), void *opaque);
 
 #endif

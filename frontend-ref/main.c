@@ -11,6 +11,7 @@
  *     rng BYTES                     random bytes, as hex
  *     console write TEXT            send TEXT (and a newline)
  *     console read [MS]             print what arrives within MS (1000)
+ *     watch MS                      report hot-added and removed devices
  *     demo                          all of the above, briefly
  */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "front.h"
@@ -296,12 +298,44 @@ static int cmd_demo(struct vf *vf)
     return rc;
 }
 
+static void report(void *opaque, uint16_t num, uint16_t state,
+                   const struct vf_dev *d)
+{
+    (void)opaque;
+    if (state == VMSG_DEVICE_BUS_STATE_READY)
+        printf("device %u added: %s\n", num, vf_type_name(d->drv.info.device_id));
+    else
+        printf("device %u removed: %s\n", num, vf_type_name(d->drv.info.device_id));
+    fflush(stdout);
+}
+
+/* Follow EVENT_DEVICE notices for @ms milliseconds. */
+static int cmd_watch(struct vf *vf, int ms)
+{
+    struct timespec t0, t;
+    int left = ms, rc;
+
+    cmd_info(vf);
+    fflush(stdout);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (left > 0) {
+        rc = vmsg_host_fe_poll(&vf->fe, left < 100 ? left : 100);
+        if (rc < 0)
+            return fail("watch", rc);
+        vf_hotplug(vf, report, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+    }
+    printf("now %d device(s)\n", vf->ndev);
+    return 0;
+}
+
 static void usage(FILE *o)
 {
     fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--wait MS] COMMAND\n"
           "  info | blk read SECTOR COUNT | blk write SECTOR | blk verify [SEED [OPS]]\n"
           "  blk flush | blk id | rng BYTES | console write TEXT | console read [MS]\n"
-          "  demo\n", o);
+          "  watch MS (follow device hot-add and removal) | demo\n", o);
 }
 
 int main(int argc, char **argv)
@@ -349,6 +383,8 @@ int main(int argc, char **argv)
         rc = cmd_rng(&vf, strtoul(argv[1], NULL, 0), false);
     else if (!strcmp(argv[0], "console"))
         rc = cmd_console(&vf, argc - 1, argv + 1);
+    else if (!strcmp(argv[0], "watch") && argc == 2)
+        rc = cmd_watch(&vf, atoi(argv[1]));
     else if (!strcmp(argv[0], "demo"))
         rc = cmd_demo(&vf);
     else {

@@ -64,3 +64,5 @@ tests_integration_hostile_front_SOURCES = tests/integration/hostile-front.c
 tests_integration_hostile_front_LDADD = libvirtio-msg.la
 TESTS += tests/integration/host-e2e.sh
 EXTRA_DIST += tests/integration/host-e2e.sh
+TESTS += tests/integration/hotplug.sh
+EXTRA_DIST += tests/integration/hotplug.sh
