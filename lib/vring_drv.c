@@ -110,6 +110,53 @@ int vmsg_vring_add(struct vmsg_vring *vr, const struct vmsg_sg *sg,
     return 0;
 }
 
+int vmsg_vring_add_indirect(struct vmsg_vring *vr, const struct vmsg_sg *sg,
+                            unsigned out, unsigned in, void *token,
+                            void *table, uint64_t table_addr)
+{
+    struct vring_desc *t = table;
+    unsigned total = out + in, i;
+    struct vmsg_sg one;
+
+    if (total == 0 || total > 32768 || !table)
+        return -EINVAL;
+    for (i = 0; i < total; i++) {
+        uint16_t flags = i >= out ? VRING_DESC_F_WRITE : 0;
+
+        if (i + 1 < total)
+            flags |= VRING_DESC_F_NEXT;
+        t[i].addr = htole64(sg[i].addr);
+        t[i].len = htole32(sg[i].len);
+        t[i].flags = htole16(flags);
+        t[i].next = htole16((uint16_t)(i + 1));
+    }
+    one.addr = table_addr;
+    one.len = 16u * total;
+    /* One readable descriptor pointing at the table, flagged INDIRECT. */
+    if (vr->broken)
+        return -EIO;
+    if (vr->num_free < 1)
+        return -ENOSPC;
+    {
+        uint16_t head = vr->free_head;
+        struct vring_desc *d = &vr->desc[head];
+
+        d->addr = htole64(one.addr);
+        d->len = htole32(one.len);
+        d->flags = htole16(VRING_DESC_F_INDIRECT);
+        d->next = htole16(vr->next[head]);
+        vr->free_head = vr->next[head];
+        vr->num_free--;
+        vr->token[head] = token;
+        vr->chain_len[head] = 1;
+        vr->avail->ring[vr->avail_idx % vr->num] = htole16(head);
+        vr->avail_idx++;
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        vr->avail->idx = htole16(vr->avail_idx);
+    }
+    return 0;
+}
+
 bool vmsg_vring_kick_prepare(struct vmsg_vring *vr)
 {
     uint16_t old = vr->kicked_idx, now = vr->avail_idx;

@@ -269,6 +269,26 @@ START_TEST(indirect_table_across_pages)
 }
 END_TEST
 
+START_TEST(driver_indirect_roundtrip)
+{
+    struct vmsg_sg sg[4] = { { buf_addr + 100, 10 }, { buf_addr + 5000, 20 },
+                             { buf_addr + 9000, 30 }, { buf_addr + 13000, 5000 } };
+    uint32_t len;
+
+    ck_assert_int_eq(vmsg_vring_add_indirect(&R, sg, 2, 2, &tok2, buf + 60000,
+                                             buf_addr + 60000), 0);
+    ck_assert_uint_eq(R.num_free, NUM - 1);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    ck_assert_uint_eq(E->out_len, 30);
+    ck_assert_uint_eq(E->in_len, 5030);
+    ck_assert_uint_eq(E->out_num, 2);
+    vmsg_vq_push(&Q, E, 5030);
+    ck_assert_ptr_eq(vmsg_vring_get_used(&R, &len), &tok2);
+    ck_assert_uint_eq(len, 5030);
+    ck_assert_uint_eq(R.num_free, NUM);
+}
+END_TEST
+
 START_TEST(hostile_indirect_not_negotiated)
 {
     teardown();
@@ -514,6 +534,7 @@ static Suite *virtq_suite(void)
     tcase_add_test(tc, hostile_unmapped_address);
     tcase_add_test(tc, hostile_length_past_region);
     tcase_add_test(tc, indirect_table_across_pages);
+    tcase_add_test(tc, driver_indirect_roundtrip);
     tcase_add_test(tc, hostile_indirect_not_negotiated);
     tcase_add_test(tc, hostile_indirect_with_next);
     tcase_add_test(tc, hostile_indirect_bad_length);

@@ -147,6 +147,16 @@ void vmsg_vring_destroy(struct vmsg_vring *vr);
 int vmsg_vring_add(struct vmsg_vring *vr, const struct vmsg_sg *sg,
                    unsigned out, unsigned in, void *token);
 
+/**
+ * vmsg_vring_add_indirect - like vmsg_vring_add, but the chain is written
+ * into @table (DMA memory at bus address @table_addr, at least 16 bytes per
+ * piece, owned by the caller until the token comes back) and takes one ring
+ * descriptor.  Needs VIRTIO_F_INDIRECT_DESC negotiated.
+ */
+int vmsg_vring_add_indirect(struct vmsg_vring *vr, const struct vmsg_sg *sg,
+                            unsigned out, unsigned in, void *token,
+                            void *table, uint64_t table_addr);
+
 /* Publish added buffers; true if the device asked to be notified. */
 bool vmsg_vring_kick_prepare(struct vmsg_vring *vr);
 
