@@ -294,6 +294,7 @@ static void usage(FILE *o)
           "  -d, --device SPEC   a device: TYPE[,domid=N][,devid=N][,opt=val...]\n"
           "                        blk,file=PATH[,readonly=on][,serial=ID][,queues=N]\n"
           "                        console[,io=stdio|pty|unix:PATH]\n"
+          "                        net[,tap=NAME][,mac=52:54:00:xx:xx:xx]\n"
           "                        rng\n"
           "      --once          exit when the last frontend has disconnected\n"
           "  SIGHUP re-reads the configuration: new devices are announced to\n"

@@ -36,6 +36,7 @@ static const struct {
     { "blk", blk_create },
     { "rng", rng_create },
     { "console", console_create },
+    { "net", net_create },
 };
 
 int model_create(struct model *m, const char *type, const struct model_opts *o,
@@ -50,7 +51,7 @@ int model_create(struct model *m, const char *type, const struct model_opts *o,
         m->type = types[i].type;
         return types[i].create(m, o, env, err, errlen);
     }
-    snprintf(err, errlen, "unknown device type '%s' (blk, console, rng)", type);
+    snprintf(err, errlen, "unknown device type '%s' (blk, console, net, rng)", type);
     return -EINVAL;
 }
 

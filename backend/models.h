@@ -55,6 +55,8 @@ int blk_create(struct model *m, const struct model_opts *o,
                const struct model_env *env, char *err, size_t errlen);
 int rng_create(struct model *m, const struct model_opts *o,
                const struct model_env *env, char *err, size_t errlen);
+int net_create(struct model *m, const struct model_opts *o,
+               const struct model_env *env, char *err, size_t errlen);
 int console_create(struct model *m, const struct model_opts *o,
                    const struct model_env *env, char *err, size_t errlen);
 

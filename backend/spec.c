@@ -90,7 +90,7 @@ int spec_add(struct spec_list *l, const char *text, char *err, size_t errlen)
         }
     }
     if (!s->type || !*s->type) {
-        snprintf(err, errlen, "'%s': no device type (blk, console, rng)", text);
+        snprintf(err, errlen, "'%s': no device type (blk, console, net, rng)", text);
         goto bad;
     }
     if (devid == UINT32_MAX) {

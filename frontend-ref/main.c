@@ -11,6 +11,7 @@
  *     rng BYTES                     random bytes, as hex
  *     console write TEXT            send TEXT (and a newline)
  *     console read [MS]             print what arrives within MS (1000)
+ *     net ping SRC DST [N]          ARP + ICMP echo through virtio-net
  *     watch MS                      report hot-added and removed devices
  *     demo                          all of the above, briefly
  */
@@ -25,6 +26,8 @@
 
 #include "front.h"
 #include "front_blk.h"
+#include "front_net.h"
+#include <arpa/inet.h>
 #include "virtio-msg/virtio.h"
 
 static const char *prog = "virtio-msg-front";
@@ -330,11 +333,29 @@ static int cmd_watch(struct vf *vf, int ms)
     return 0;
 }
 
+static int cmd_net(int argc, char **argv, struct vf *vf)
+{
+    struct in_addr src, dst;
+    int count = argc > 3 ? atoi(argv[3]) : 3, rc;
+
+    if (argc < 3 || strcmp(argv[0], "ping") || !inet_pton(AF_INET, argv[1], &src) ||
+        !inet_pton(AF_INET, argv[2], &dst) || count < 1) {
+        fprintf(stderr, "%s: net ping OUR-IPV4 TARGET-IPV4 [COUNT]\n", prog);
+        return 2;
+    }
+    rc = vf_net_ping(vf, src.s_addr, dst.s_addr, count);
+    if (rc < 0)
+        return fail("net ping", rc);
+    printf("%d packets sent, %d replies\n", count, rc);
+    return rc == count ? 0 : 1;
+}
+
 static void usage(FILE *o)
 {
     fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--wait MS] COMMAND\n"
           "  info | blk read SECTOR COUNT | blk write SECTOR | blk verify [SEED [OPS]]\n"
           "  blk flush | blk id | rng BYTES | console write TEXT | console read [MS]\n"
+          "  net ping OUR-IPV4 TARGET-IPV4 [COUNT]\n"
           "  watch MS (follow device hot-add and removal) | demo\n", o);
 }
 
@@ -383,6 +404,8 @@ int main(int argc, char **argv)
         rc = cmd_rng(&vf, strtoul(argv[1], NULL, 0), false);
     else if (!strcmp(argv[0], "console"))
         rc = cmd_console(&vf, argc - 1, argv + 1);
+    else if (!strcmp(argv[0], "net"))
+        rc = cmd_net(argc - 1, argv + 1, &vf);
     else if (!strcmp(argv[0], "watch") && argc == 2)
         rc = cmd_watch(&vf, atoi(argv[1]));
     else if (!strcmp(argv[0], "demo"))
