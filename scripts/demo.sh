@@ -5,13 +5,8 @@
 # No Xen needed.  Installs the build dependencies if missing.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-"$top/scripts/deps.sh"
-cd "$top"
-[ -x configure ] || ./autogen.sh >/dev/null 2>&1
-mkdir -p build
-cd build
-[ -f Makefile ] || ../configure -q >/dev/null
-make -s -j"$(nproc)" virtio-msg-backend virtio-msg-front >/dev/null
+"$top/scripts/build.sh" virtio-msg-backend virtio-msg-front
+cd "$top/build"
 
 tmp=$(mktemp -d)
 trap 'kill $be 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM

@@ -1,16 +1,11 @@
 #!/bin/sh
 # The test command (README): install deps if missing, build in build/, run
 # every test program (make check), print "N passed, N failed".
-# Extra arguments go to configure.  Exit status: 0 only if all passed.
+# Exit status: 0 only if all passed.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-"$top/scripts/deps.sh"
-cd "$top"
-[ -x configure ] || ./autogen.sh >/dev/null 2>&1
-mkdir -p build
-cd build
-[ -f Makefile ] || ../configure -q "$@" >/dev/null
-make -s -j"$(nproc)" >/dev/null
+"$top/scripts/build.sh"
+cd "$top/build"
 make -j"$(nproc)" check >check.out 2>&1 || true
 pass=$(sed -n 's/^# PASS: *//p' check.out | tail -n 1)
 fail=$(sed -n 's/^# FAIL: *//p' check.out | tail -n 1)

@@ -67,4 +67,4 @@ EXTRA_DIST += tests/integration/host-e2e.sh
 TESTS += tests/integration/hotplug.sh
 EXTRA_DIST += tests/integration/hotplug.sh
 TESTS += tests/integration/net.sh
-EXTRA_DIST += tests/integration/net.sh
+EXTRA_DIST += tests/integration/net.sh tests/integration/tap.sh

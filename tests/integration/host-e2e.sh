@@ -9,11 +9,7 @@ be=$b/virtio-msg-backend
 fe=$b/virtio-msg-front
 tmp=$(mktemp -d)
 trap 'kill $bepid 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
-ok() {
-    n=$((n + 1))
-    if [ "$2" -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi
-}
+. "$(dirname "$0")/tap.sh"
 front() { "$fe" --socket "$tmp/bus.sock" --wait 5000 "$@"; }
 
 truncate -s 32M "$tmp/d1.img" "$tmp/d2.img"
@@ -120,4 +116,4 @@ printf 'blk,file=%s\nrng,devid=x\n' "$tmp/d1.img" > "$tmp/bad.cfg"
 "$fe" --socket "$tmp/none.sock" info 2>"$tmp/e4"; r=$?
 [ $r -ne 0 ] && grep -q "No such file\|Connection refused" "$tmp/e4"; ok "frontend: no backend is a clear error" $?
 
-echo "1..$n"
+tap_done

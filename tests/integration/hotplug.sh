@@ -6,11 +6,7 @@ be=$b/virtio-msg-backend
 fe=$b/virtio-msg-front
 tmp=$(mktemp -d)
 trap 'kill $bepid 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
-ok() {
-    n=$((n + 1))
-    if [ "$2" -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi
-}
+. "$(dirname "$0")/tap.sh"
 front() { "$fe" --socket "$tmp/s" --wait 5000 "$@"; }
 hup() { kill -HUP $bepid; sleep 0.4; }
 
@@ -49,4 +45,4 @@ front rng 16 | grep -Eq '^[0-9a-f]{32}$'; ok "and they still work" $?
 
 kill -TERM $bepid; wait $bepid
 grep -q " 0 still held" "$tmp/be.log" && ! grep "still held" "$tmp/be.log" | grep -vq " 0 still held"; ok "no grant mapping left held" $?
-echo "1..$n"
+tap_done

@@ -10,11 +10,7 @@ if [ "$(id -u)" -ne 0 ] || ! ip netns add "$ns" 2>/dev/null; then
 fi
 tmp=$(mktemp -d)
 trap 'kill $bepid 2>/dev/null; ip netns del "$ns" 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
-ok() {
-    n=$((n + 1))
-    if [ "$2" -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi
-}
+. "$(dirname "$0")/tap.sh"
 in_ns() { ip netns exec "$ns" "$@"; }
 
 in_ns ip link set lo up
@@ -36,4 +32,4 @@ in_ns "$b/virtio-msg-front" --socket "$tmp/s" net ping 10.203.77.2 10.203.77.9 1
 kill -TERM $bepid; wait $bepid
 grep -q " 0 still held" "$tmp/be.log" && ! grep "still held" "$tmp/be.log" | grep -vq " 0 still held"
 ok "no grant mapping left held" $?
-echo "1..$n"
+tap_done
