@@ -44,14 +44,7 @@ static void input_ready(void *opaque);
 
 static void watch_input(struct console *c, bool on)
 {
-    if (c->in_fd < 0 || on == c->watching)
-        return;
-    if (on)
-        c->watching = c->env.watch(c->env.loop, c->in_fd, input_ready, c) == 0;
-    else {
-        c->env.unwatch(c->env.loop, c->in_fd);
-        c->watching = false;
-    }
+    model_watch(&c->env, c->in_fd, &c->watching, on, input_ready, c);
 }
 
 /* Move pending input into receive buffers while both exist. */

@@ -28,6 +28,19 @@ int opt_bool(const char *v)
     return -1;
 }
 
+void model_watch(const struct model_env *env, int fd, bool *watching, bool on,
+                 void (*cb)(void *opaque), void *opaque)
+{
+    if (fd < 0 || on == *watching)
+        return;
+    if (on) {
+        *watching = env->watch(env->loop, fd, cb, opaque) == 0;
+    } else {
+        env->unwatch(env->loop, fd);
+        *watching = false;
+    }
+}
+
 static const struct {
     const char *type;
     int (*create)(struct model *, const struct model_opts *,

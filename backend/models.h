@@ -35,6 +35,10 @@ struct model_env {
     const char *label;               /* "dom1/dev0" for messages */
 };
 
+/* Start or stop watching @fd, tracking the state in *@watching. */
+void model_watch(const struct model_env *env, int fd, bool *watching, bool on,
+                 void (*cb)(void *opaque), void *opaque);
+
 struct model {
     const char *type;
     struct vmsg_dev_desc desc;

@@ -50,14 +50,7 @@ static void tap_ready(void *opaque);
 
 static void watch_tap(struct net *n, bool on)
 {
-    if (on == n->watching)
-        return;
-    if (on)
-        n->watching = n->env.watch(n->env.loop, n->tap, tap_ready, n) == 0;
-    else {
-        n->env.unwatch(n->env.loop, n->tap);
-        n->watching = false;
-    }
+    model_watch(&n->env, n->tap, &n->watching, on, tap_ready, n);
 }
 
 /* A frame is waiting on the tap: deliver it into one receive buffer. */

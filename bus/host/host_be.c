@@ -24,10 +24,7 @@ static struct vmsg_host_be *be_of(struct vmsg_bus *bus)
 
 static int be_caps(struct vmsg_bus *bus, struct vmsg_bus_caps *caps)
 {
-    caps->revision = VMSG_TRANSPORT_REVISION;
-    caps->max_msg_size = be_of(bus)->max_msg;
-    caps->transport_features = 0;
-    return 0;
+    return vmsg_bus_caps_rev1(caps, be_of(bus)->max_msg);
 }
 
 /* Responses and events to the frontend; thread-safe. */

@@ -21,10 +21,7 @@ static struct vmsg_host_fe *fe_of(struct vmsg_bus *bus)
 
 static int fe_caps(struct vmsg_bus *bus, struct vmsg_bus_caps *caps)
 {
-    caps->revision = VMSG_TRANSPORT_REVISION;
-    caps->max_msg_size = fe_of(bus)->max_msg;
-    caps->transport_features = 0;
-    return 0;
+    return vmsg_bus_caps_rev1(caps, fe_of(bus)->max_msg);
 }
 
 static int64_t now_ms(void)

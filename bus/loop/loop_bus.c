@@ -16,10 +16,7 @@ static struct vmsg_loop *loop_of(struct vmsg_bus *bus)
 
 static int loop_caps(struct vmsg_bus *bus, struct vmsg_bus_caps *caps)
 {
-    caps->revision = VMSG_TRANSPORT_REVISION;
-    caps->max_msg_size = loop_of(bus)->max_msg_size;
-    caps->transport_features = 0;
-    return 0;
+    return vmsg_bus_caps_rev1(caps, loop_of(bus)->max_msg_size);
 }
 
 /* Device side sends: a response for the waiting transfer, or an event. */

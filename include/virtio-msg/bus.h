@@ -89,6 +89,16 @@ struct vmsg_bus {
     void *rx_opaque;
 };
 
+/* Fill @caps for revision 1 with no transport features: every bus of ours. */
+static inline int vmsg_bus_caps_rev1(struct vmsg_bus_caps *caps,
+                                     uint32_t max_msg_size)
+{
+    caps->revision = 1;
+    caps->max_msg_size = max_msg_size;
+    caps->transport_features = 0;
+    return 0;
+}
+
 /**
  * vmsg_bus_init - bind @ops to @bus for @role and validate the bus.
  *
