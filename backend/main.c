@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "models.h"
+#include "xen_backend.h"
 #include "spec.h"
 #include "virtio-msg/host.h"
 
@@ -61,7 +62,7 @@ static struct {
     int ncmdline;
     struct conn conns[MAX_CONNS];
     struct watch watches[MAX_WATCH];
-    bool once, verbose, quit;
+    bool once, verbose, quit, xen;
 } g;
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -128,8 +129,8 @@ static void conn_close(struct conn *c, const char *why)
     if (g.verbose || why)
         logmsg("dom%u disconnected%s%s: %llu messages in, %llu out, %llu dropped, "
                "%llu grant maps, %llu still held", c->be.domid, why ? ": " : "",
-               why ? why : "", (unsigned long long)c->be.msgs_in,
-               (unsigned long long)c->be.msgs_out, (unsigned long long)c->dropped,
+               why ? why : "", (unsigned long long)c->be.ep.msgs_in,
+               (unsigned long long)c->be.ep.msgs_out, (unsigned long long)c->dropped,
                (unsigned long long)c->be.map.maps, held);
     vmsg_host_be_close(&c->be);
     memset(c, 0, sizeof(*c));
@@ -147,12 +148,12 @@ static void conn_rx(void *opaque, const void *buf, size_t len)
     struct vmsg m;
     int i;
 
-    if (vmsg_decode(buf, len, c->be.max_msg, &m) < 0) {
+    if (vmsg_decode(buf, len, c->be.ep.max_msg, &m) < 0) {
         c->dropped++;                /* B16: dropped, no reply */
         return;
     }
     if (vmsg_is_bus(&m)) {
-        if (vmsg_bus_serve(&c->be.bus, &m, c->devnums, (size_t)c->ndev) < 0)
+        if (vmsg_bus_serve(&c->be.ep.bus, &m, c->devnums, (size_t)c->ndev) < 0)
             c->dropped++;
         return;
     }
@@ -169,7 +170,7 @@ static void conn_event(void *opaque)
 {
     struct conn *c = opaque;
 
-    if (vmsg_host_be_drain(&c->be) < 0 || c->be.broken)
+    if (vmsg_host_be_drain(&c->be) < 0 || c->be.ep.dead)
         conn_close(c, "frontend broke the ring protocol");
 }
 
@@ -212,7 +213,7 @@ static int conn_setup_devices(struct conn *c, char *err, size_t errlen)
             continue;
         d->model = g.models[i];
         c->ndev++;
-        rc = vmsg_dev_init(&d->dev, &c->be.bus, s->dev_num, &d->model->desc,
+        rc = vmsg_dev_init(&d->dev, &c->be.ep.bus, s->dev_num, &d->model->desc,
                            d->model->ops, d->model->state);
         if (rc) {
             snprintf(err, errlen, "%s: cannot create device", s->text);
@@ -252,7 +253,7 @@ static void on_accept(void *opaque)
         return;
     }
     c->used = true;
-    vmsg_bus_set_rx(&c->be.bus, conn_rx, c);
+    vmsg_bus_set_rx(&c->be.ep.bus, conn_rx, c);
     rc = conn_setup_devices(c, err, sizeof(err));
     if (rc == 0)
         rc = loop_watch(NULL, c->be.ev_to_be, conn_event, c);
@@ -264,7 +265,7 @@ static void on_accept(void *opaque)
     }
     if (g.verbose)
         logmsg("dom%u connected: %d device(s), max message %u bytes", c->be.domid,
-               c->ndev, c->be.max_msg);
+               c->ndev, c->be.ep.max_msg);
     /* Anything queued before we watched the event channel. */
     conn_event(c);
 }
@@ -296,6 +297,8 @@ static void usage(FILE *o)
           "                        console[,io=stdio|pty|unix:PATH]\n"
           "                        net[,tap=NAME][,mac=52:54:00:xx:xx:xx]\n"
           "                        rng\n"
+          "  -x, --xen           serve the Xen bus: the devices under our xenstore\n"
+          "                      backend/virtio_msg/ (written by xl-virtio-msg)\n"
           "      --once          exit when the last frontend has disconnected\n"
           "  SIGHUP re-reads the configuration: new devices are announced to\n"
           "  connected frontends with EVENT_DEVICE READY, removed ones REMOVED.\n"
@@ -362,7 +365,7 @@ static void send_event_device(struct conn *c, uint16_t num, uint16_t state)
     m.u.event_device.device_bus_state = state;
     n = vmsg_encode(&m, buf, sizeof(buf));
     if (n > 0)
-        c->be.bus.ops->send(&c->be.bus, buf, (size_t)n);
+        c->be.ep.bus.ops->send(&c->be.ep.bus, buf, (size_t)n);
 }
 
 static void rebuild_devnums(struct conn *c)
@@ -403,7 +406,7 @@ static void conn_add_model(struct conn *c, const struct dev_spec *s, struct mode
 
     if (c->ndev == SPEC_MAX)
         return;
-    if (vmsg_dev_init(&d->dev, &c->be.bus, s->dev_num, &m->desc, m->ops, m->state)) {
+    if (vmsg_dev_init(&d->dev, &c->be.ep.bus, s->dev_num, &m->desc, m->ops, m->state)) {
         logmsg("dom%u: cannot add '%s'", c->be.domid, s->text);
         return;
     }
@@ -494,6 +497,7 @@ int main(int argc, char **argv)
         { "config", required_argument, NULL, 'c' },
         { "device", required_argument, NULL, 'd' },
         { "once", no_argument, NULL, 'o' },
+        { "xen", no_argument, NULL, 'x' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -503,7 +507,7 @@ int main(int argc, char **argv)
     int opt, i;
 
     g.socket_path = VMSG_HOST_DEFAULT_SOCKET;
-    while ((opt = getopt_long(argc, argv, "s:c:d:vh", lo, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "s:c:d:xvh", lo, NULL)) != -1) {
         switch (opt) {
         case 's': g.socket_path = optarg; break;
         case 'c': g.config_path = optarg; break;
@@ -515,6 +519,7 @@ int main(int argc, char **argv)
             g.cmdline[g.ncmdline++] = optarg;
             break;
         case 'o': g.once = true; break;
+        case 'x': g.xen = true; break;
         case 'v': g.verbose = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -529,7 +534,7 @@ int main(int argc, char **argv)
         logmsg("%s", err);
         return 2;
     }
-    if (g.specs.n == 0 && !g.config_path) {
+    if (g.specs.n == 0 && !g.config_path && !g.xen) {
         logmsg("no devices: give -d SPEC or --config FILE");
         usage(stderr);
         return 2;
@@ -544,12 +549,24 @@ int main(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
     g.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
-    g.listen_fd = vmsg_host_listen(g.socket_path);
-    if (g.listen_fd < 0) {
-        logmsg("cannot listen on %s: %s", g.socket_path, strerror(-g.listen_fd));
-        return 1;
+    g.listen_fd = -1;
+    if (g.xen) {
+        static struct xen_backend_env xenv = { loop_watch, loop_unwatch, logmsg, false };
+
+        xenv.verbose = g.verbose;
+        if (xen_backend_start(&xenv, err, sizeof(err))) {
+            logmsg("%s", err);
+            return 1;
+        }
     }
-    loop_watch(NULL, g.listen_fd, on_accept, NULL);
+    if (!g.xen || g.specs.n > 0) {
+        g.listen_fd = vmsg_host_listen(g.socket_path);
+        if (g.listen_fd < 0) {
+            logmsg("cannot listen on %s: %s", g.socket_path, strerror(-g.listen_fd));
+            return 1;
+        }
+        loop_watch(NULL, g.listen_fd, on_accept, NULL);
+    }
     loop_watch(NULL, g.sig_fd, on_signal, NULL);
     if (g.verbose)
         logmsg("listening on %s with %d device(s)", g.socket_path, g.specs.n);
@@ -571,8 +588,12 @@ int main(int argc, char **argv)
             conn_close(&g.conns[i], "backend exiting");
     for (i = 0; i < g.specs.n; i++)
         free_model(g.models[i]);
-    close(g.listen_fd);
-    unlink(g.socket_path);
+    if (g.xen)
+        xen_backend_stop();
+    if (g.listen_fd >= 0) {
+        close(g.listen_fd);
+        unlink(g.socket_path);
+    }
     close(g.sig_fd);
     close(g.ep);
     spec_free(&g.specs);

@@ -32,18 +32,13 @@ static int used_devnum(const struct spec_list *l, uint32_t domid, uint32_t n)
     return 0;
 }
 
-int spec_add(struct spec_list *l, const char *text, char *err, size_t errlen)
+int spec_parse(struct dev_spec *s, const char *text, uint32_t *devid_out,
+               char *err, size_t errlen)
 {
-    struct dev_spec *s;
     char *tok, *save = NULL;
     uint32_t devid = UINT32_MAX;
     int first = 1;
 
-    if (l->n == SPEC_MAX) {
-        snprintf(err, errlen, "too many devices (at most %d)", SPEC_MAX);
-        return -EINVAL;
-    }
-    s = &l->s[l->n];
     memset(s, 0, sizeof(*s));
     s->domid = 1;
     s->text = strdup(text);
@@ -93,6 +88,34 @@ int spec_add(struct spec_list *l, const char *text, char *err, size_t errlen)
         snprintf(err, errlen, "'%s': no device type (blk, console, net, rng)", text);
         goto bad;
     }
+    *devid_out = devid;
+    return 0;
+bad:
+    spec_clear(s);
+    return -EINVAL;
+}
+
+void spec_clear(struct dev_spec *s)
+{
+    free(s->text);
+    free(s->buf);
+    memset(s, 0, sizeof(*s));
+}
+
+int spec_add(struct spec_list *l, const char *text, char *err, size_t errlen)
+{
+    struct dev_spec *s;
+    uint32_t devid;
+    int rc;
+
+    if (l->n == SPEC_MAX) {
+        snprintf(err, errlen, "too many devices (at most %d)", SPEC_MAX);
+        return -EINVAL;
+    }
+    s = &l->s[l->n];
+    rc = spec_parse(s, text, &devid, err, errlen);
+    if (rc)
+        return rc;
     if (devid == UINT32_MAX) {
         for (devid = 0; used_devnum(l, s->domid, devid); devid++)
             ;
@@ -104,9 +127,7 @@ int spec_add(struct spec_list *l, const char *text, char *err, size_t errlen)
     l->n++;
     return 0;
 bad:
-    free(s->text);
-    free(s->buf);
-    memset(s, 0, sizeof(*s));
+    spec_clear(s);
     return -EINVAL;
 }
 

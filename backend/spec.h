@@ -25,6 +25,10 @@ struct spec_list {
 };
 
 /* Parse one spec and append it.  0, or -EINVAL with a message in @err. */
+/* Parse one spec into @s (devid= into *devid, UINT32_MAX if absent). */
+int spec_parse(struct dev_spec *s, const char *text, uint32_t *devid,
+               char *err, size_t errlen);
+void spec_clear(struct dev_spec *s);
 int spec_add(struct spec_list *l, const char *text, char *err, size_t errlen);
 /* Parse a config file, one spec per line, # comments.  Messages name the
  * file and line. */

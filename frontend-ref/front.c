@@ -26,7 +26,7 @@ static void vf_rx(void *opaque, const void *msg, size_t len)
     struct vmsg m;
     int i;
 
-    if (vmsg_decode(msg, len, vf->fe.max_msg, &m) < 0)
+    if (vmsg_decode(msg, len, vf->ep->max_msg, &m) < 0)
         return;
     if (vmsg_is_bus(&m)) {
         if (m.msg_id != VMSG_BUS_EVENT_DEVICE || vmsg_is_response(&m))
@@ -57,7 +57,10 @@ int vf_connect(struct vf *vf, const char *path, uint32_t domid, int wait_ms)
     memset(vf, 0, sizeof(*vf));
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        rc = vmsg_host_fe_connect(&vf->fe, path, domid, 16384);  /* 64 MiB pool */
+        if (!strncmp(path, "xen:", 4))
+            rc = vf_connect_xen(vf, path + 4, wait_ms);
+        else if ((rc = vmsg_host_fe_connect(&vf->host, path, domid, 16384)) == 0)
+            vf->ep = &vf->host.ep;    /* 64 MiB pool above */
         if (rc != -ECONNREFUSED && rc != -ENOENT)
             break;
         clock_gettime(CLOCK_MONOTONIC, &t);
@@ -66,7 +69,7 @@ int vf_connect(struct vf *vf, const char *path, uint32_t domid, int wait_ms)
         poll(NULL, 0, 20);
     }
     if (rc == 0)
-        vmsg_bus_set_rx(&vf->fe.bus, vf_rx, vf);
+        vmsg_bus_set_rx(&vf->ep->bus, vf_rx, vf);
     return rc;
 }
 
@@ -75,7 +78,7 @@ int vf_enumerate(struct vf *vf)
     uint16_t nums[VF_MAX_DEVS];
     int n, i, rc;
 
-    n = vmsg_bus_get_devices(&vf->fe.bus, nums, VF_MAX_DEVS);
+    n = vmsg_bus_get_devices(&vf->ep->bus, nums, VF_MAX_DEVS);
     if (n < 0)
         return n;
     for (i = 0; i < n; i++) {
@@ -84,7 +87,7 @@ int vf_enumerate(struct vf *vf)
             return -ENOMEM;
         d->vf = vf;
         /* D54: confirm each candidate with GET_DEVICE_INFO. */
-        rc = vmsg_drv_open(&d->drv, &vf->fe.bus, nums[i]);
+        rc = vmsg_drv_open(&d->drv, &vf->ep->bus, nums[i]);
         if (rc) {
             vmsg_drv_close(&d->drv);
             free(d);
@@ -108,14 +111,14 @@ struct vf_dev *vf_find(struct vf *vf, uint32_t device_id)
 int vf_buf_alloc(struct vf *vf, struct vf_buf *b, size_t size)
 {
     b->size = size;
-    b->p = vf->fe.bus.ops->dma_alloc(&vf->fe.bus, size, &b->addr);
+    b->p = vf->ep->bus.ops->dma_alloc(&vf->ep->bus, size, &b->addr);
     return b->p ? 0 : -ENOMEM;
 }
 
 void vf_buf_free(struct vf *vf, struct vf_buf *b)
 {
     if (b->p)
-        vf->fe.bus.ops->dma_free(&vf->fe.bus, b->p, b->size, b->addr);
+        vf->ep->bus.ops->dma_free(&vf->ep->bus, b->p, b->size, b->addr);
     b->p = NULL;
 }
 
@@ -126,7 +129,7 @@ static void free_queues(struct vf_dev *d)
     for (i = 0; i < d->nq; i++) {
         struct vf_queue *q = &d->q[i];
         if (q->mem)
-            d->vf->fe.bus.ops->dma_free(&d->vf->fe.bus, q->mem, q->size, q->addr);
+            d->vf->ep->bus.ops->dma_free(&d->vf->ep->bus, q->mem, q->size, q->addr);
         if (q->live)
             vmsg_vring_destroy(&q->vr);
         memset(q, 0, sizeof(*q));
@@ -161,7 +164,7 @@ int vf_dev_start(struct vf_dev *d, uint64_t wanted, unsigned nq, uint16_t qsize)
         if (size > cur.max_size)
             size = (uint16_t)cur.max_size;
         q->size = vmsg_vring_mem_size(size);
-        q->mem = d->vf->fe.bus.ops->dma_alloc(&d->vf->fe.bus, q->size, &q->addr);
+        q->mem = d->vf->ep->bus.ops->dma_alloc(&d->vf->ep->bus, q->size, &q->addr);
         rc = -ENOMEM;
         if (!q->mem)
             goto fail;
@@ -234,7 +237,7 @@ void *vf_wait(struct vf_dev *d, unsigned qi, uint32_t *len, int timeout_ms, int 
             *err = -ETIMEDOUT;
             return NULL;
         }
-        rc = vmsg_host_fe_poll(&d->vf->fe, left);
+        rc = vf_poll(d->vf, left);
         if (rc < 0) {
             *err = rc;
             return NULL;
@@ -270,7 +273,7 @@ int vf_hotplug(struct vf *vf, void (*report)(void *, uint16_t, uint16_t,
             if (!d)
                 continue;
             d->vf = vf;
-            if (vmsg_drv_open(&d->drv, &vf->fe.bus, num)) {
+            if (vmsg_drv_open(&d->drv, &vf->ep->bus, num)) {
                 vmsg_drv_close(&d->drv);
                 free(d);
                 continue;
@@ -307,5 +310,31 @@ void vf_close(struct vf *vf)
         free(vf->devs[i]);
     }
     vf->ndev = 0;
-    vmsg_host_fe_close(&vf->fe);
+    if (vf->xen)
+        vf_close_xen(vf);
+    else
+        vmsg_host_fe_close(&vf->host);
+    vf->ep = NULL;
+}
+
+int vf_poll(struct vf *vf, int timeout_ms)
+{
+    return vmsg_ring_ep_poll(vf->ep, timeout_ms);
+}
+
+int vf_parse_uint(const char *s, uint32_t max, uint32_t *v)
+{
+    unsigned long long x = 0;
+
+    if (!*s || strlen(s) > 10)
+        return -EINVAL;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -EINVAL;
+        x = x * 10 + (unsigned)(*s - '0');
+    }
+    if (x > max)
+        return -EINVAL;
+    *v = (uint32_t)x;
+    return 0;
 }

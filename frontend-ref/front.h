@@ -19,6 +19,7 @@
 #define VF_MAX_QUEUES 8
 
 struct vf;
+struct vmsg_xen_fe;
 
 struct vf_queue {
     struct vmsg_vring vr;
@@ -39,7 +40,9 @@ struct vf_dev {
 };
 
 struct vf {
-    struct vmsg_host_fe fe;
+    struct vmsg_ring_ep *ep;         /* the connected bus: host or Xen */
+    struct vmsg_host_fe host;
+    struct vmsg_xen_fe *xen;
     struct vf_dev *devs[VF_MAX_DEVS];
     int ndev;
     /* EVENT_DEVICE notices, handled outside the rx path by vf_hotplug() */
@@ -55,8 +58,14 @@ struct vf_buf {
     size_t size;
 };
 
-/* Connect as @domid, retrying for up to @wait_ms while no backend listens. */
-int vf_connect(struct vf *vf, const char *path, uint32_t domid, int wait_ms);
+/*
+ * Connect, retrying for up to @wait_ms while no backend answers: @where is
+ * a host-bus socket path (connecting as @domid), or "xen:DEVID" for the
+ * Xen bus device device/virtio_msg/DEVID of the domain we run in.
+ */
+int vf_connect(struct vf *vf, const char *where, uint32_t domid, int wait_ms);
+/* Deliver events from the backend, waiting up to @timeout_ms. */
+int vf_poll(struct vf *vf, int timeout_ms);
 /* GET_DEVICES, then GET_DEVICE_INFO on each: fills vf->devs. */
 int vf_enumerate(struct vf *vf);
 void vf_close(struct vf *vf);
@@ -77,6 +86,13 @@ int vf_submit(struct vf_dev *d, unsigned q, const struct vmsg_sg *sg,
 /* Next completed token on @q (waiting up to @timeout_ms); NULL on timeout
  * or error (-errno in *err). */
 void *vf_wait(struct vf_dev *d, unsigned q, uint32_t *len, int timeout_ms, int *err);
+
+/* front_xen.c: the Xen bus (-ENOTSUP where built without Xen). */
+int vf_connect_xen(struct vf *vf, const char *devid, int wait_ms);
+void vf_close_xen(struct vf *vf);
+
+/* A plain decimal number no greater than @max: 0 or -EINVAL. */
+int vf_parse_uint(const char *s, uint32_t max, uint32_t *v);
 
 const char *vf_type_name(uint32_t device_id);
 

@@ -42,7 +42,7 @@ static int cmd_info(struct vf *vf)
 {
     int i;
 
-    printf("%d device(s), max message %u bytes\n", vf->ndev, vf->fe.max_msg);
+    printf("%d device(s), max message %u bytes\n", vf->ndev, vf->ep->max_msg);
     for (i = 0; i < vf->ndev; i++) {
         struct vmsg_drv *d = &vf->devs[i]->drv;
         printf("  dev %u: %-7s device_id %u vendor 0x%08x features %u bits, "
@@ -322,7 +322,7 @@ static int cmd_watch(struct vf *vf, int ms)
     fflush(stdout);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while (left > 0) {
-        rc = vmsg_host_fe_poll(&vf->fe, left < 100 ? left : 100);
+        rc = vf_poll(vf, left < 100 ? left : 100);
         if (rc < 0)
             return fail("watch", rc);
         vf_hotplug(vf, report, NULL);
@@ -352,7 +352,8 @@ static int cmd_net(int argc, char **argv, struct vf *vf)
 
 static void usage(FILE *o)
 {
-    fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--wait MS] COMMAND\n"
+    fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--xen DEVID] [--wait MS] COMMAND\n"
+          "  --xen DEVID  use device/virtio_msg/DEVID of this Xen domain (not the host bus)\n"
           "  info | blk read SECTOR COUNT | blk write SECTOR | blk verify [SEED [OPS]]\n"
           "  blk flush | blk id | rng BYTES | console write TEXT | console read [MS]\n"
           "  net ping OUR-IPV4 TARGET-IPV4 [COUNT]\n"
@@ -365,19 +366,25 @@ int main(int argc, char **argv)
         { "socket", required_argument, NULL, 's' },
         { "domid", required_argument, NULL, 'D' },
         { "wait", required_argument, NULL, 'w' },
+        { "xen", required_argument, NULL, 'x' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *path = VMSG_HOST_DEFAULT_SOCKET;
+    char xenpath[32];
     uint32_t domid = 1;
     int wait_ms = 0, opt, rc;
     struct vf vf;
 
-    while ((opt = getopt_long(argc, argv, "+s:D:w:h", lo, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+s:D:w:x:h", lo, NULL)) != -1) {
         switch (opt) {
         case 's': path = optarg; break;
         case 'D': domid = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 'w': wait_ms = atoi(optarg); break;
+        case 'x':
+            snprintf(xenpath, sizeof(xenpath), "xen:%.20s", optarg);
+            path = xenpath;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

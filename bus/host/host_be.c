@@ -15,70 +15,45 @@
 #include "virtio-msg/msg.h"
 
 #define BE_MAX_MSG 1024u             /* what we agree to at most */
-#define TX_WAIT_MS 1000              /* a frontend that stops reading */
 
-static struct vmsg_host_be *be_of(struct vmsg_bus *bus)
+static int be_notify(void *ctx)
 {
-    return bus->priv;
+    return vh_notify(((struct vmsg_host_be *)ctx)->ev_to_fe);
 }
 
-static int be_caps(struct vmsg_bus *bus, struct vmsg_bus_caps *caps)
+/* Only used to consume the event that woke the epoll loop. */
+static int be_wait(void *ctx, int timeout_ms)
 {
-    return vmsg_bus_caps_rev1(caps, be_of(bus)->max_msg);
+    struct pollfd p = { ((struct vmsg_host_be *)ctx)->ev_to_be, POLLIN, 0 };
+    int n = poll(&p, 1, timeout_ms);
+
+    if (n > 0)
+        vh_ack(p.fd);
+    return n < 0 ? -errno : n;
 }
 
-/* Responses and events to the frontend; thread-safe. */
-static int be_send(struct vmsg_bus *bus, const void *msg, size_t len)
+static void *be_dma_map(void *ctx, uint64_t addr, size_t *len, bool write)
 {
-    struct vmsg_host_be *be = be_of(bus);
-    int rc, waited = 0;
-
-    pthread_mutex_lock(&be->txlock);
-    for (;;) {
-        rc = be->broken ? -EPIPE : vmsg_ring_put(&be->tx, msg, len);
-        if (rc != -EAGAIN)
-            break;
-        /* The frontend is not reading: nudge it, wait, then give up on it. */
-        vh_notify(be->ev_to_fe);
-        if (waited++ >= TX_WAIT_MS) {
-            be->broken = true;
-            rc = -EPIPE;
-            break;
-        }
-        poll(NULL, 0, 1);
-    }
-    if (rc == 0) {
-        be->msgs_out++;
-        rc = vh_notify(be->ev_to_fe);
-    } else if (rc == -EPROTO) {
-        be->broken = true;
-    }
-    pthread_mutex_unlock(&be->txlock);
-    return rc;
-}
-
-static void *be_dma_map(struct vmsg_bus *bus, uint64_t addr, size_t *len,
-                        bool write)
-{
+    struct vmsg_host_be *be = ctx;
     uint32_t gref, off;
 
     if (!vmsg_gdma_split(addr, &gref, &off)) {
-        be_of(bus)->map.faults++;
+        be->map.faults++;
         errno = EFAULT;
         return NULL;
     }
-    return hg_map(&be_of(bus)->map, gref, off, len, write);
+    return hg_map(&be->map, gref, off, len, write);
 }
 
-static void be_dma_unmap(struct vmsg_bus *bus, void *ptr, size_t len)
+static void be_dma_unmap(void *ctx, void *ptr, size_t len)
 {
-    hg_unmap(&be_of(bus)->map, ptr, len);
+    hg_unmap(&((struct vmsg_host_be *)ctx)->map, ptr, len);
 }
 
-static const struct vmsg_bus_ops host_be_ops = {
+static const struct vmsg_ring_prims host_be_prims = {
     .name = "host-backend",
-    .get_caps = be_caps,
-    .send = be_send,
+    .notify = be_notify,
+    .wait = be_wait,
     .dma_map = be_dma_map,
     .dma_unmap = be_dma_unmap,
 };
@@ -122,9 +97,10 @@ int vmsg_host_be_accept(struct vmsg_host_be *be, int listen_fd,
     int fds[VH_NFDS], rc, i;
     size_t rlen = VMSG_RING_PAGES * VMSG_RING_PAGE_SIZE;
 
+    uint32_t agreed;
+
     memset(be, 0, sizeof(*be));
     be->sock = be->ev_to_be = be->ev_to_fe = -1;
-    pthread_mutex_init(&be->txlock, NULL);
     be->sock = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (be->sock < 0) {
         rc = -errno;
@@ -151,19 +127,14 @@ int vmsg_host_be_accept(struct vmsg_host_be *be, int listen_fd,
     if (!be->ring || rlen != VMSG_RING_PAGES * VMSG_RING_PAGE_SIZE)
         goto refuse;
     be->domid = h.domid;
-    be->max_msg = h.max_msg < max_msg ? h.max_msg : max_msg;
-    if (be->max_msg > BE_MAX_MSG)
-        be->max_msg = BE_MAX_MSG;
-    be->rxbuf = malloc(be->max_msg);
-    rc = -ENOMEM;
-    if (!be->rxbuf)
-        goto refuse;
-    vmsg_ring_attach(&be->rx, be->ring, true, false, be->max_msg);
-    vmsg_ring_attach(&be->tx, be->ring, false, true, be->max_msg);
-    rc = vmsg_bus_init(&be->bus, &host_be_ops, be, VMSG_ROLE_DEVICE);
+    agreed = h.max_msg < max_msg ? h.max_msg : max_msg;
+    if (agreed > BE_MAX_MSG)
+        agreed = BE_MAX_MSG;
+    rc = vmsg_ring_ep_init(&be->ep, VMSG_ROLE_DEVICE, be->ring, agreed,
+                           &host_be_prims, be);
     if (rc)
         goto refuse;
-    w.max_msg = be->max_msg;
+    w.max_msg = agreed;
     rc = vh_send(be->sock, &w, sizeof(w), NULL, 0);
     if (rc)
         goto fail_fds;
@@ -184,25 +155,12 @@ fail:
 
 int vmsg_host_be_drain(struct vmsg_host_be *be)
 {
-    int n, count = 0;
-
-    vh_ack(be->ev_to_be);
-    while (!be->broken && (n = vmsg_ring_get(&be->rx, be->rxbuf, be->max_msg)) > 0) {
-        be->msgs_in++;
-        count++;
-        vmsg_bus_deliver(&be->bus, be->rxbuf, (size_t)n);
-        if (count >= 256)            /* bounded batch: fairness */
-            return count;
-    }
-    if (be->broken || be->rx.broken) {
-        be->broken = true;
-        return -EPROTO;
-    }
-    return count;
+    return vmsg_ring_ep_drain(&be->ep);
 }
 
 void vmsg_host_be_close(struct vmsg_host_be *be)
 {
+    vmsg_ring_ep_fini(&be->ep);
     if (be->sock >= 0)
         close(be->sock);
     if (be->ev_to_be >= 0)
@@ -212,8 +170,6 @@ void vmsg_host_be_close(struct vmsg_host_be *be)
     if (be->ring)
         hg_unmap(&be->map, be->ring, VMSG_RING_PAGES * VMSG_RING_PAGE_SIZE);
     hg_detach(&be->map);
-    free(be->rxbuf);
-    pthread_mutex_destroy(&be->txlock);
     memset(be, 0, sizeof(*be));
     be->sock = be->ev_to_be = be->ev_to_fe = -1;
 }

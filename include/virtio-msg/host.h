@@ -12,28 +12,20 @@
 #include <stdint.h>
 
 #include "virtio-msg/bus.h"
-#include "../../bus/common/msg_ring.h"
+#include "../../bus/common/ring_ep.h"
 #include "../../bus/host/host_grant.h"
 
 #define VMSG_HOST_DEFAULT_SOCKET "/tmp/virtio-msg-host.sock"
-#define VMSG_HOST_TIMEOUT_MS 5000
+#define VMSG_HOST_TIMEOUT_MS VMSG_RING_EP_TIMEOUT_MS
 
 /* ---- frontend (driver role) ---- */
 struct vmsg_host_fe {
-    struct vmsg_bus bus;              /* driver-role bus: give to vmsg_drv */
+    struct vmsg_ring_ep ep;           /* ep.bus: give to vmsg_drv */
     int sock, ev_to_be, ev_to_fe;
     struct hg_pool pool;
     void *ring_mem;
     uint32_t ring_gref;
-    struct vmsg_ring tx, rx;
-    uint32_t max_msg;
-    uint16_t seq;                     /* bus-owned token */
-    int timeout_ms;
-    bool dead;
     bool closed;
-    pthread_mutex_t lock;
-    uint8_t *rxbuf;
-    uint64_t events, strays, timeouts;
 };
 
 /**
@@ -51,17 +43,11 @@ int vmsg_host_fe_poll(struct vmsg_host_fe *fe, int timeout_ms);
 
 /* ---- backend (device role), one per connected frontend ---- */
 struct vmsg_host_be {
-    struct vmsg_bus bus;              /* device-role bus: give to vmsg_dev */
+    struct vmsg_ring_ep ep;           /* ep.bus: give to vmsg_dev */
     int sock, ev_to_be, ev_to_fe;
     uint32_t domid;
     struct hg_map map;
     void *ring;
-    struct vmsg_ring rx, tx;
-    uint32_t max_msg;
-    bool broken;
-    pthread_mutex_t txlock;
-    uint8_t *rxbuf;
-    uint64_t msgs_in, msgs_out;
 };
 
 /* Listen on @path (replacing a stale socket). Returns the fd or -errno. */

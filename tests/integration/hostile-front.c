@@ -28,7 +28,7 @@ static int wait_hangup(struct vmsg_host_fe *fe)
 
     for (i = 0; i < 30; i++) {
         int rc = vmsg_host_fe_poll(fe, 100);
-        if (rc == -EPIPE || fe->dead)
+        if (rc == -EPIPE || fe->ep.dead)
             return 0;
     }
     return 1;
@@ -70,9 +70,9 @@ int main(int argc, char **argv)
             size_t n = 8 + (size_t)(i % 50);
             memset(junk, i * 7, sizeof(junk));
             vmsg_put_le16(junk + 6, (uint16_t)(i % 3 ? n : 4000));
-            fe.bus.ops->send(&fe.bus, junk, n);
+            fe.ep.bus.ops->send(&fe.ep.bus, junk, n);
         }
-        rc = vmsg_drv_open(&d, &fe.bus, 0);
+        rc = vmsg_drv_open(&d, &fe.ep.bus, 0);
         if (rc == 0)
             printf("answered\n");
         vmsg_drv_close(&d);
@@ -82,17 +82,17 @@ int main(int argc, char **argv)
         struct vmsg_vqueue q = { 0 };
         uint64_t addr;
         void *mem;
-        fe.timeout_ms = 1000;        /* the request is meant to go unanswered */
-        rc = vmsg_drv_open(&d, &fe.bus, 0);
+        fe.ep.timeout_ms = 1000;        /* the request is meant to go unanswered */
+        rc = vmsg_drv_open(&d, &fe.ep.bus, 0);
         if (rc == 0)
             rc = vmsg_drv_negotiate(&d, VIRTIO_BIT(VIRTIO_F_VERSION_1), NULL);
-        mem = fe.bus.ops->dma_alloc(&fe.bus, 4096, &addr);
+        mem = fe.ep.bus.ops->dma_alloc(&fe.ep.bus, 4096, &addr);
         (void)mem;
         q.size = 16;
         q.desc_addr = addr;
         q.driver_addr = addr + 256;
         q.device_addr = addr + 320;
-        fe.bus.ops->dma_free(&fe.bus, mem, 4096, addr);    /* revoked */
+        fe.ep.bus.ops->dma_free(&fe.ep.bus, mem, 4096, addr);    /* revoked */
         if (rc == 0)
             rc = vmsg_drv_set_vqueue(&d, &q);
         /* The backend must refuse the unmapped ring: no response. */

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* The backend daemon's Xen side: devices from xenstore (see xen_backend.c). */
+#ifndef VMSG_XEN_BACKEND_H
+#define VMSG_XEN_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct xen_backend_env {
+    int (*watch)(void *loop, int fd, void (*cb)(void *opaque), void *opaque);
+    void (*unwatch)(void *loop, int fd);
+    void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+    bool verbose;
+};
+
+/* Open the Xen handles, take every device under our backend/virtio_msg
+ * and watch for more.  0, or -ENOTSUP (built without Xen) / -errno with
+ * @err set. */
+int xen_backend_start(const struct xen_backend_env *env, char *err, size_t errlen);
+/* Disconnect every frontend and drop our watches (nodes stay: a restarted
+ * backend takes the devices over again). */
+void xen_backend_stop(void);
+
+#endif

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/* A virtio-msg bus endpoint on the shared message ring (see ring_ep.h). */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ring_ep.h"
+#include "virtio-msg/msg.h"
+
+#define DRAIN_BATCH 256              /* device: fairness between frontends */
+
+static struct vmsg_ring_ep *ep_of(struct vmsg_bus *bus)
+{
+    return bus->priv;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int ep_caps(struct vmsg_bus *bus, struct vmsg_bus_caps *caps)
+{
+    return vmsg_bus_caps_rev1(caps, ep_of(bus)->max_msg);
+}
+
+static int ep_wait(struct vmsg_ring_ep *ep, int timeout_ms)
+{
+    int rc = ep->prims->wait(ep->ctx, timeout_ms);
+
+    if (rc == -EPIPE)
+        ep->dead = true;
+    return rc;
+}
+
+/*
+ * Put one message on the ring, waiting a bounded time for room: the driver
+ * waits for the device's event, the device (which must never block on one
+ * frontend for long) sleeps in 1 ms steps.  Caller holds ep->lock.
+ */
+static int put_msg(struct vmsg_ring_ep *ep, const void *msg, size_t len)
+{
+    bool driver = ep->bus.role == VMSG_ROLE_DRIVER;
+    int64_t end = now_ms() + (driver ? ep->timeout_ms : VMSG_RING_EP_TX_WAIT_MS);
+    int rc;
+
+    for (;;) {
+        rc = ep->dead ? -EPIPE : vmsg_ring_put(&ep->tx, msg, len);
+        if (rc != -EAGAIN)
+            break;
+        ep->prims->notify(ep->ctx);  /* the peer is behind: nudge it */
+        if (now_ms() >= end) {
+            rc = driver ? -ETIMEDOUT : -EPIPE;
+            if (!driver)
+                ep->dead = true;     /* a frontend that stops reading */
+            return rc;
+        }
+        if (driver) {
+            if (ep_wait(ep, 1) == -EPIPE)
+                return -EPIPE;
+        } else {
+            poll(NULL, 0, 1);
+        }
+    }
+    if (rc == -EPROTO)
+        ep->dead = true;
+    if (rc)
+        return rc;
+    ep->msgs_out++;
+    return ep->prims->notify(ep->ctx);
+}
+
+static int ep_send(struct vmsg_bus *bus, const void *msg, size_t len)
+{
+    struct vmsg_ring_ep *ep = ep_of(bus);
+    int rc;
+
+    pthread_mutex_lock(&ep->lock);
+    rc = put_msg(ep, msg, len);
+    pthread_mutex_unlock(&ep->lock);
+    return rc;
+}
+
+/* Driver: drain the device's ring; the awaited response is copied to
+ * @resp, events go to the rx callback.  1 if the response was found. */
+static int drv_drain(struct vmsg_ring_ep *ep, uint16_t token, void *resp,
+                     size_t cap, size_t *resp_len)
+{
+    int found = 0, n;
+
+    while ((n = vmsg_ring_get(&ep->rx, ep->rxbuf, ep->max_msg)) > 0) {
+        const uint8_t *b = ep->rxbuf;
+
+        ep->msgs_in++;
+        if (b[0] & VMSG_TYPE_RESPONSE) {
+            if (!found && resp && vmsg_get_le16(b + 4) == token && (size_t)n <= cap) {
+                memcpy(resp, b, (size_t)n);
+                *resp_len = (size_t)n;
+                found = 1;
+            } else {
+                ep->strays++;        /* late answer to a timed-out request */
+            }
+            continue;
+        }
+        ep->events++;
+        vmsg_bus_deliver(&ep->bus, b, (size_t)n);
+    }
+    if (n < 0) {
+        ep->dead = true;             /* the device broke the ring */
+        return -EPROTO;
+    }
+    return found;
+}
+
+static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
+                       void *resp, size_t resp_cap, size_t *resp_len)
+{
+    struct vmsg_ring_ep *ep = ep_of(bus);
+    uint8_t msg[VMSG_ABS_MAX_SIZE];
+    uint16_t driver_token, token;
+    int64_t end;
+    int rc;
+
+    if (ep->dead)
+        return -EPIPE;
+    if (req_len < VMSG_HDR_SIZE || req_len > ep->max_msg)
+        return -EMSGSIZE;
+    pthread_mutex_lock(&ep->lock);
+    memcpy(msg, req, req_len);
+    driver_token = vmsg_get_le16(msg + 4);
+    if (++ep->seq == 0)
+        ep->seq = 1;
+    token = ep->seq;
+    vmsg_put_le16(msg + 4, token);   /* the bus owns the token (B23) */
+    rc = put_msg(ep, msg, req_len);
+    end = now_ms() + ep->timeout_ms;
+    while (rc == 0) {
+        int left = (int)(end - now_ms());
+
+        rc = drv_drain(ep, token, resp, resp_cap, resp_len);
+        if (rc == 1) {
+            rc = 0;
+            vmsg_put_le16((uint8_t *)resp + 4, driver_token);
+            break;
+        }
+        if (rc < 0)
+            break;
+        if (left <= 0) {
+            ep->timeouts++;
+            rc = -ETIMEDOUT;
+            break;
+        }
+        rc = ep_wait(ep, left);
+        rc = rc < 0 ? rc : 0;
+    }
+    pthread_mutex_unlock(&ep->lock);
+    return rc;
+}
+
+int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms)
+{
+    uint64_t before;
+    int rc;
+
+    if (ep->dead)
+        return -EPIPE;
+    pthread_mutex_lock(&ep->lock);
+    before = ep->events;
+    rc = drv_drain(ep, 0, NULL, 0, NULL);
+    if (rc == 0 && ep->events == before && timeout_ms != 0) {
+        rc = ep_wait(ep, timeout_ms);
+        if (rc >= 0)
+            rc = drv_drain(ep, 0, NULL, 0, NULL);
+    }
+    pthread_mutex_unlock(&ep->lock);
+    return rc < 0 ? rc : (int)(ep->events - before);
+}
+
+int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep)
+{
+    int n, count = 0;
+
+    ep->prims->wait(ep->ctx, 0);     /* consume the event that woke us */
+    while (!ep->dead && (n = vmsg_ring_get(&ep->rx, ep->rxbuf, ep->max_msg)) > 0) {
+        ep->msgs_in++;
+        count++;
+        vmsg_bus_deliver(&ep->bus, ep->rxbuf, (size_t)n);
+        if (count >= DRAIN_BATCH)
+            return count;
+    }
+    if (ep->dead || ep->rx.broken) {
+        ep->dead = true;
+        return -EPROTO;
+    }
+    return count;
+}
+
+static void *ep_dma_alloc(struct vmsg_bus *bus, size_t size, uint64_t *addr)
+{
+    return ep_of(bus)->prims->dma_alloc(ep_of(bus)->ctx, size, addr);
+}
+
+static void ep_dma_free(struct vmsg_bus *bus, void *ptr, size_t size,
+                        uint64_t addr)
+{
+    ep_of(bus)->prims->dma_free(ep_of(bus)->ctx, ptr, size, addr);
+}
+
+static void *ep_dma_map(struct vmsg_bus *bus, uint64_t addr, size_t *len,
+                        bool write)
+{
+    return ep_of(bus)->prims->dma_map(ep_of(bus)->ctx, addr, len, write);
+}
+
+static void ep_dma_unmap(struct vmsg_bus *bus, void *ptr, size_t len)
+{
+    if (ep_of(bus)->prims->dma_unmap)
+        ep_of(bus)->prims->dma_unmap(ep_of(bus)->ctx, ptr, len);
+}
+
+int vmsg_ring_ep_init(struct vmsg_ring_ep *ep, enum vmsg_role role,
+                      void *ring, uint32_t max_msg,
+                      const struct vmsg_ring_prims *prims, void *ctx)
+{
+    bool driver = role == VMSG_ROLE_DRIVER;
+    int rc;
+
+    memset(ep, 0, sizeof(*ep));
+    ep->ops.name = prims->name;
+    ep->ops.get_caps = ep_caps;
+    ep->ops.send = ep_send;
+    if (driver) {
+        ep->ops.transfer = ep_transfer;
+        ep->ops.dma_alloc = ep_dma_alloc;
+        ep->ops.dma_free = ep_dma_free;
+    } else {
+        ep->ops.dma_map = ep_dma_map;
+        ep->ops.dma_unmap = ep_dma_unmap;
+    }
+    ep->prims = prims;
+    ep->ctx = ctx;
+    ep->max_msg = max_msg;
+    ep->timeout_ms = VMSG_RING_EP_TIMEOUT_MS;
+    ep->rxbuf = malloc(max_msg);
+    if (!ep->rxbuf)
+        return -ENOMEM;
+    pthread_mutex_init(&ep->lock, NULL);
+    ep->inited = true;
+    /* The frontend produces into the to-backend direction. */
+    vmsg_ring_attach(&ep->tx, ring, driver, true, max_msg);
+    vmsg_ring_attach(&ep->rx, ring, !driver, false, max_msg);
+    rc = vmsg_bus_init(&ep->bus, &ep->ops, ep, role);
+    if (rc)
+        vmsg_ring_ep_fini(ep);
+    return rc;
+}
+
+void vmsg_ring_ep_fini(struct vmsg_ring_ep *ep)
+{
+    if (!ep->inited)
+        return;
+    free(ep->rxbuf);
+    pthread_mutex_destroy(&ep->lock);
+    memset(ep, 0, sizeof(*ep));
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A virtio-msg bus endpoint on the shared message ring, for either role.
+ *
+ * Everything about moving messages is here, once, for every bus built on
+ * the ring (host and Xen): the bus-owned token, waiting for a response with
+ * a bounded timeout, events that arrive meanwhile, a bounded wait for room,
+ * a peer that breaks the ring.  What differs per bus is the primitives
+ * provider: how to kick the peer's event channel, how to wait for ours,
+ * and how driver memory is granted and mapped.
+ */
+#ifndef VMSG_RING_EP_H
+#define VMSG_RING_EP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "virtio-msg/bus.h"
+#include "msg_ring.h"
+
+struct vmsg_ring_prims {
+    const char *name;                /* bus name, for vmsg_bus_ops.name */
+    /* Kick the peer's event channel.  0 or -errno. */
+    int (*notify)(void *ctx);
+    /* Wait up to @timeout_ms for our event channel: >0 signalled, 0 timed
+     * out, -EPIPE if the peer is gone, another -errno on error. */
+    int (*wait)(void *ctx, int timeout_ms);
+    /* Driver role: granted memory and its grant-DMA address. */
+    void *(*dma_alloc)(void *ctx, size_t size, uint64_t *addr);
+    void (*dma_free)(void *ctx, void *ptr, size_t size, uint64_t addr);
+    /* Device role: map driver memory (may shorten *len); release it. */
+    void *(*dma_map)(void *ctx, uint64_t addr, size_t *len, bool write);
+    void (*dma_unmap)(void *ctx, void *ptr, size_t len);
+};
+
+struct vmsg_ring_ep {
+    struct vmsg_bus bus;             /* give this to vmsg_drv / vmsg_dev */
+    struct vmsg_bus_ops ops;         /* the role's ops, named by the provider */
+    const struct vmsg_ring_prims *prims;
+    void *ctx;
+    struct vmsg_ring tx, rx;
+    uint32_t max_msg;
+    uint16_t seq;                    /* driver: the bus-owned token */
+    int timeout_ms;                  /* driver: per transfer */
+    bool dead;                       /* peer gone or broke the ring */
+    bool inited;
+    pthread_mutex_t lock;
+    uint8_t *rxbuf;
+    uint64_t msgs_in, msgs_out, events, strays, timeouts;
+};
+
+#define VMSG_RING_EP_TIMEOUT_MS 5000
+#define VMSG_RING_EP_TX_WAIT_MS 1000 /* device: a driver that stops reading */
+
+/**
+ * vmsg_ring_ep_init - attach to the ring at @ring (VMSG_RING_PAGES pages,
+ * formatted by the frontend) as @role, with the agreed @max_msg, and bind
+ * the bus.  0 or -errno.
+ */
+int vmsg_ring_ep_init(struct vmsg_ring_ep *ep, enum vmsg_role role,
+                      void *ring, uint32_t max_msg,
+                      const struct vmsg_ring_prims *prims, void *ctx);
+void vmsg_ring_ep_fini(struct vmsg_ring_ep *ep);
+
+/* Driver role: deliver queued events, waiting up to @timeout_ms for one.
+ * Returns how many, or -EPIPE / -EPROTO once the backend is gone. */
+int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms);
+
+/* Device role: deliver queued requests (a bounded batch).  Returns how
+ * many, or -EPROTO if the driver broke the ring protocol. */
+int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep);
+
+#endif

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Xen bus, backend (device role) side: maps the frontend's ring and data
+ * grants with xengnttab (never foreign mapping), binds the frontend's
+ * event channel.  With feature-persistent the data mappings are kept in a
+ * bounded cache, as blkback keeps persistent grants; without it every
+ * mapping is released as soon as the request is done.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+
+#include "virtio-msg/msg.h"
+#include "virtio-msg/xen.h"
+#include "xs_util.h"
+
+#define PG 4096u
+#define MC_SETS 256u                 /* cache: 256 sets x 4 ways */
+#define MC_WAYS 4u
+#define MC_SLOTS (MC_SETS * MC_WAYS)
+#define MAP_MAX_PAGES 256u           /* one mapping covers at most 1 MiB */
+
+struct mc_ent {
+    uint32_t gref, npages, users;
+    uint64_t last;
+    bool rw;
+};
+
+struct vmsg_xen_mapcache {
+    uint8_t *base[MC_SLOTS];         /* NULL: free slot; scanned on unmap */
+    struct mc_ent e[MC_SLOTS];
+    uint64_t tick, hits, misses;
+};
+
+static struct vmsg_xen_be *be_of(void *ctx)
+{
+    return ctx;
+}
+
+static int be_notify(void *ctx)
+{
+    struct vmsg_xen_be *be = be_of(ctx);
+
+    if (be->port < 0)
+        return -EPIPE;
+    return xenevtchn_notify((xenevtchn_handle *)be->xce, (evtchn_port_t)be->port) ? -errno : 0;
+}
+
+/* The daemon reads and unmasks the shared event channel fd itself. */
+static int be_wait(void *ctx, int timeout_ms)
+{
+    (void)ctx;
+    (void)timeout_ms;
+    return 0;
+}
+
+static uint8_t *map_refs(struct vmsg_xen_be *be, uint32_t gref, uint32_t n,
+                         bool rw)
+{
+    uint32_t refs[MAP_MAX_PAGES], i;
+    uint8_t *p;
+
+    for (i = 0; i < n; i++)
+        refs[i] = gref + i;
+    p = xengnttab_map_domain_grant_refs((xengnttab_handle *)be->xgt, n, be->fe_domid, refs,
+                                        PROT_READ | (rw ? PROT_WRITE : 0));
+    if (p)
+        be->maps++;
+    else
+        be->map_fails++;
+    return p;
+}
+
+static void unmap_pages(struct vmsg_xen_be *be, void *p, uint32_t n)
+{
+    xengnttab_unmap((xengnttab_handle *)be->xgt, p, n);
+    be->unmaps++;
+}
+
+/* A cached mapping of @n pages from @gref, mapping it if needed. */
+static uint8_t *cache_get(struct vmsg_xen_be *be, uint32_t gref, uint32_t n,
+                          bool write)
+{
+    struct vmsg_xen_mapcache *c = be->cache;
+    uint32_t set = (gref * 2654435761u) >> 24, i, victim = MC_SLOTS;
+    uint64_t oldest = UINT64_MAX;
+    bool rw = true;
+    uint8_t *p;
+
+    for (i = set * MC_WAYS; i < (set + 1) * MC_WAYS; i++) {
+        struct mc_ent *e = &c->e[i];
+        if (c->base[i] && e->gref == gref && e->npages >= n && (e->rw || !write)) {
+            e->users++;
+            e->last = ++c->tick;
+            c->hits++;
+            return c->base[i];
+        }
+        if (!c->base[i] || e->users)
+            continue;
+        if (e->last < oldest) {
+            oldest = e->last;
+            victim = i;
+        }
+    }
+    for (i = set * MC_WAYS; i < (set + 1) * MC_WAYS && victim == MC_SLOTS; i++)
+        if (!c->base[i])
+            victim = i;
+    c->misses++;
+    p = map_refs(be, gref, n, true);
+    if (!p && !write) {
+        p = map_refs(be, gref, n, false);   /* granted read-only */
+        rw = false;
+    }
+    if (!p || victim == MC_SLOTS)
+        return p;                    /* every way busy: not cached */
+    if (c->base[victim])
+        unmap_pages(be, c->base[victim], c->e[victim].npages);
+    c->base[victim] = p;
+    c->e[victim] = (struct mc_ent){ gref, n, 1, ++c->tick, rw };
+    return p;
+}
+
+static void *be_dma_map(void *ctx, uint64_t addr, size_t *len, bool write)
+{
+    struct vmsg_xen_be *be = be_of(ctx);
+    uint32_t gref, off, n;
+    uint8_t *p;
+
+    if (!vmsg_gdma_split(addr, &gref, &off) || *len == 0) {
+        be->map_fails++;
+        errno = EFAULT;
+        return NULL;
+    }
+    if (*len > (size_t)MAP_MAX_PAGES * PG - off)
+        *len = (size_t)MAP_MAX_PAGES * PG - off;   /* the caller maps the rest */
+    n = (uint32_t)((off + *len + PG - 1) / PG);
+    if (gref > UINT32_MAX - n) {
+        errno = EFAULT;
+        return NULL;
+    }
+    p = be->cache ? cache_get(be, gref, n, write) : map_refs(be, gref, n, write);
+    if (!p) {
+        errno = EFAULT;
+        return NULL;
+    }
+    return p + off;
+}
+
+static void be_dma_unmap(void *ctx, void *ptr, size_t len)
+{
+    struct vmsg_xen_be *be = be_of(ctx);
+    uint8_t *base = (uint8_t *)((uintptr_t)ptr & ~(uintptr_t)(PG - 1));
+    uint32_t i, n = (uint32_t)(((uintptr_t)ptr - (uintptr_t)base + len + PG - 1) / PG);
+
+    if (be->cache) {
+        for (i = 0; i < MC_SLOTS; i++)
+            if (be->cache->base[i] == base) {
+                if (be->cache->e[i].users)
+                    be->cache->e[i].users--;
+                return;
+            }
+    }
+    unmap_pages(be, base, n);
+}
+
+static const struct vmsg_ring_prims xen_be_prims = {
+    .name = "xen-backend",
+    .notify = be_notify,
+    .wait = be_wait,
+    .dma_map = be_dma_map,
+    .dma_unmap = be_dma_unmap,
+};
+
+int vmsg_xen_be_connect(struct vmsg_xen_be *be, struct xs_handle *xs,
+                        struct xenevtchn_handle *xce,
+                        struct xengntdev_handle *xgt, uint32_t fe_domid,
+                        const char *fe_path, uint32_t max_msg,
+                        char *err, size_t errlen)
+{
+    uint32_t pages, refs[VMSG_RING_PAGES], port, msg = VMSG_DEFAULT_MAX_SIZE,
+             persistent = 0, i;
+    int rc, lp;
+
+    memset(be, 0, sizeof(*be));
+    be->port = -1;
+    be->xce = xce;
+    be->xgt = xgt;
+    be->fe_domid = fe_domid;
+    /* Each value is read once and checked before use: it is hostile. */
+    rc = xsu_read_uint(xs, XBT_NULL, 64, &pages, "%s/ring-pages", fe_path);
+    if (rc || pages != VMSG_RING_PAGES) {
+        snprintf(err, errlen, "ring-pages must be %u", VMSG_RING_PAGES);
+        return -EPROTO;
+    }
+    for (i = 0; i < VMSG_RING_PAGES; i++)
+        if (xsu_read_uint(xs, XBT_NULL, UINT32_MAX, &refs[i], "%s/ring-ref%u", fe_path, i)) {
+            snprintf(err, errlen, "bad or missing ring-ref%u", i);
+            return -EPROTO;
+        }
+    if (xsu_read_uint(xs, XBT_NULL, 1u << 17, &port, "%s/event-channel", fe_path)) {
+        snprintf(err, errlen, "bad or missing event-channel");
+        return -EPROTO;
+    }
+    rc = xsu_read_uint(xs, XBT_NULL, 65535, &msg, "%s/msg-size", fe_path);
+    if (rc == -EINVAL || msg < VMSG_MIN_MAX_SIZE) {
+        snprintf(err, errlen, "bad msg-size");
+        return -EPROTO;
+    }
+    if (xsu_read_uint(xs, XBT_NULL, 1, &persistent, "%s/feature-persistent", fe_path) == -EINVAL) {
+        snprintf(err, errlen, "bad feature-persistent");
+        return -EPROTO;
+    }
+    be->ring = xengnttab_map_domain_grant_refs((xengnttab_handle *)xgt, VMSG_RING_PAGES, fe_domid,
+                                               refs, PROT_READ | PROT_WRITE);
+    if (!be->ring) {
+        rc = -errno;
+        snprintf(err, errlen, "cannot map the ring grants: %s", strerror(errno));
+        be->map_fails++;
+        goto fail;
+    }
+    be->maps++;
+    lp = xenevtchn_bind_interdomain((xenevtchn_handle *)xce, fe_domid, port);
+    if (lp < 0) {
+        rc = -errno;
+        snprintf(err, errlen, "cannot bind event channel %u: %s", port, strerror(errno));
+        goto fail;
+    }
+    be->port = lp;
+    if (persistent && !(be->cache = calloc(1, sizeof(*be->cache)))) {
+        rc = -ENOMEM;
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    rc = vmsg_ring_ep_init(&be->ep, VMSG_ROLE_DEVICE, be->ring,
+                           msg < max_msg ? msg : max_msg, &xen_be_prims, be);
+    if (rc) {
+        snprintf(err, errlen, "cannot start the bus: %s", strerror(-rc));
+        goto fail;
+    }
+    return 0;
+fail:
+    vmsg_xen_be_close(be);
+    return rc;
+}
+
+int vmsg_xen_be_drain(struct vmsg_xen_be *be)
+{
+    return vmsg_ring_ep_drain(&be->ep);
+}
+
+uint64_t vmsg_xen_be_held(const struct vmsg_xen_be *be)
+{
+    return be->maps - be->unmaps;
+}
+
+void vmsg_xen_be_close(struct vmsg_xen_be *be)
+{
+    uint32_t i;
+
+    vmsg_ring_ep_fini(&be->ep);
+    if (be->port >= 0)
+        xenevtchn_unbind((xenevtchn_handle *)be->xce, (evtchn_port_t)be->port);
+    be->port = -1;
+    if (be->cache) {
+        for (i = 0; i < MC_SLOTS; i++)
+            if (be->cache->base[i])
+                unmap_pages(be, be->cache->base[i], be->cache->e[i].npages);
+        free(be->cache);
+        be->cache = NULL;
+    }
+    if (be->ring)
+        unmap_pages(be, be->ring, VMSG_RING_PAGES);
+    be->ring = NULL;
+}

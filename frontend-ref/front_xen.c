@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* The reference frontend on the Xen bus ("xen:DEVID"). */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "front.h"
+
+#ifdef HAVE_XEN
+#include "virtio-msg/xen.h"
+
+int vf_connect_xen(struct vf *vf, const char *devid, int wait_ms)
+{
+    const char *pool = getenv("VMSG_XEN_POOL_PAGES");
+    uint32_t id, pages = VMSG_XEN_POOL_PAGES;
+    int rc;
+
+    if (vf_parse_uint(devid, 0x7FFFFFFF, &id))
+        return -EINVAL;
+    if (pool && (vf_parse_uint(pool, 65536, &pages) || pages == 0))
+        return -EINVAL;
+    vf->xen = calloc(1, sizeof(*vf->xen));
+    if (!vf->xen)
+        return -ENOMEM;
+    rc = vmsg_xen_fe_connect(vf->xen, id, pages, wait_ms);
+    if (rc) {
+        free(vf->xen);
+        vf->xen = NULL;
+        return rc == -ENOENT ? -ENODEV : rc;   /* not "retry": no such device */
+    }
+    vf->ep = &vf->xen->ep;
+    return 0;
+}
+
+void vf_close_xen(struct vf *vf)
+{
+    vmsg_xen_fe_close(vf->xen);
+    free(vf->xen);
+    vf->xen = NULL;
+}
+
+#else
+
+int vf_connect_xen(struct vf *vf, const char *devid, int wait_ms)
+{
+    (void)vf;
+    (void)devid;
+    (void)wait_ms;
+    return -ENOTSUP;                 /* built without the Xen libraries */
+}
+
+void vf_close_xen(struct vf *vf)
+{
+    (void)vf;
+}
+#endif
