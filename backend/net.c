@@ -3,6 +3,7 @@
  * virtio-net device model (virtio 1.2 §5.1) on a Linux tap device: one
  * receive queue (0) and one transmit queue (1), no control queue, no
  * offloads.  Options:  tap=NAME (default vmsg%d)  mac=xx:xx:xx:xx:xx:xx
+ * bridge=BR (bring the tap up and add it to that bridge)
  * Frames the driver sends go to the tap after their virtio_net_hdr; frames
  * the tap delivers wait in the kernel until the driver posts receive
  * buffers, so nothing is read that cannot be delivered.
@@ -11,10 +12,12 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -176,10 +179,42 @@ static int parse_mac(const char *v, uint8_t *mac)
     return (mac[0] & 1) ? -1 : 0;    /* not a multicast address */
 }
 
+/* Bring the tap up and, with bridge=, enslave it (as Xen's vif-bridge does). */
+static int tap_attach(const char *ifname, const char *bridge, char *err, size_t errlen)
+{
+    struct ifreq ifr;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0, idx;
+
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+    if (s < 0 || ioctl(s, SIOCGIFINDEX, &ifr)) {
+        rc = -errno;
+        snprintf(err, errlen, "tap %s: %s", ifname, strerror(errno));
+        goto out;
+    }
+    idx = ifr.ifr_ifindex;
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", bridge);
+    ifr.ifr_ifindex = idx;
+    if (ioctl(s, SIOCBRADDIF, &ifr)) {
+        rc = -errno;
+        snprintf(err, errlen, "bridge=%s: cannot add %s: %s", bridge, ifname, strerror(errno));
+    }
+out:
+    if (s >= 0)
+        close(s);
+    return rc;
+}
+
 int net_create(struct model *m, const struct model_opts *o,
                const struct model_env *env, char *err, size_t errlen)
 {
-    const char *tap = opt_get(o, "tap"), *mac = opt_get(o, "mac");
+    const char *tap = opt_get(o, "tap"), *mac = opt_get(o, "mac"),
+               *bridge = opt_get(o, "bridge");
     struct ifreq ifr;
     struct net *n = calloc(1, sizeof(*n));
     uint8_t addr[6] = { 0x52, 0x54, 0x00, 0x56, 0x4d, 0x01 };
@@ -195,8 +230,8 @@ int net_create(struct model *m, const struct model_opts *o,
         net_destroy(n);
         return -EINVAL;
     }
-    if (tap && strlen(tap) >= IFNAMSIZ) {
-        snprintf(err, errlen, "tap=%s: name too long", tap);
+    if ((tap && strlen(tap) >= IFNAMSIZ) || (bridge && strlen(bridge) >= IFNAMSIZ)) {
+        snprintf(err, errlen, "%s=%s: name too long", tap ? "tap" : "bridge", tap ? tap : bridge);
         net_destroy(n);
         return -EINVAL;
     }
@@ -211,6 +246,13 @@ int net_create(struct model *m, const struct model_opts *o,
         return -e;
     }
     memcpy(n->ifname, ifr.ifr_name, IFNAMSIZ);
+    if (bridge) {
+        int rc = tap_attach(n->ifname, bridge, err, errlen);
+        if (rc) {
+            net_destroy(n);
+            return rc;
+        }
+    }
     memcpy(n->config, addr, 6);
     vmsg_put_le16(n->config + 6, 1);           /* status: link up */
     vmsg_put_le16(n->config + 8, 1);           /* max_virtqueue_pairs */

@@ -162,7 +162,13 @@ static void step(struct xdev *d)
     int fe = xsu_state(x.xs, d->fe_path);
     uint32_t online = 1;
 
+    d->state = xsu_state(x.xs, d->be_path);   /* the toolstack writes it too */
     xsu_read_uint(x.xs, XBT_NULL, 1, &online, "%s/online", d->be_path);
+    if (!online && (d->state == VMSG_XB_CLOSING || d->connected)) {
+        disconnect(d, "detached by the toolstack");   /* libxl-style removal */
+        set_state(d, VMSG_XB_CLOSED);
+        return;
+    }
     switch (fe) {
     case VMSG_XB_INITIALISED:
         if (!d->connected && d->state == VMSG_XB_INITWAIT)
