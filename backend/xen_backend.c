@@ -34,6 +34,10 @@ int xen_backend_start(const struct xen_backend_env *env, char *err, size_t errle
 void xen_backend_stop(void)
 {
 }
+
+void xen_backend_status(void)
+{
+}
 #else
 
 #include <xenevtchn.h>
@@ -403,6 +407,26 @@ static void on_event(void *opaque)
             return;
         }
     }
+}
+
+void xen_backend_status(void)
+{
+    uint64_t held = 0;
+    int k, n = 0, conn = 0, ports = 0;
+
+    if (!x.xs)
+        return;
+    for (k = 0; k < MAX_XDEV; k++) {
+        struct xdev *d = x.devs[k];
+        if (!d)
+            continue;
+        n++;
+        conn += d->connected;
+        ports += d->be.port >= 0 && d->connected;
+        held += d->connected ? vmsg_xen_be_held(&d->be) : 0;
+    }
+    LOG("xen status: %d device(s), %d connected, %llu grant mapping(s) held, "
+        "%d event channel(s) bound", n, conn, (unsigned long long)held, ports);
 }
 
 int xen_backend_start(const struct xen_backend_env *env, char *err, size_t errlen)

@@ -20,5 +20,7 @@ int xen_backend_start(const struct xen_backend_env *env, char *err, size_t errle
 /* Disconnect every frontend and drop our watches (nodes stay: a restarted
  * backend takes the devices over again). */
 void xen_backend_stop(void);
+/* Log devices, connections, grant mappings and event channels held. */
+void xen_backend_status(void);
 
 #endif

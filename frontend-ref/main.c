@@ -26,6 +26,7 @@
 
 #include "front.h"
 #include "front_blk.h"
+#include "front_soak.h"
 #include "front_net.h"
 #include <arpa/inet.h>
 #include "virtio-msg/virtio.h"
@@ -357,7 +358,9 @@ static void usage(FILE *o)
           "  info | blk read SECTOR COUNT | blk write SECTOR | blk verify [SEED [OPS]]\n"
           "  blk flush | blk id | rng BYTES | console write TEXT | console read [MS]\n"
           "  net ping OUR-IPV4 TARGET-IPV4 [COUNT]\n"
-          "  watch MS (follow device hot-add and removal) | demo\n", o);
+          "  watch MS (follow device hot-add and removal) | demo\n"
+          "  soak SECONDS [SEED]  random versioned writes that must survive backend\n"
+          "                       restarts (reconnects and re-verifies)\n", o);
 }
 
 int main(int argc, char **argv)
@@ -393,6 +396,10 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (!strcmp(argv[optind], "soak") && optind + 1 < argc)   /* manages its own connections */
+        return vf_blk_soak(path, domid, atof(argv[optind + 1]),
+                           optind + 2 < argc ? (uint32_t)strtoul(argv[optind + 2], NULL, 0) : 1,
+                           wait_ms > 30000 ? wait_ms : 30000);
     rc = vf_connect(&vf, path, domid, wait_ms);
     if (rc)
         return fail(path, rc);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Xen bus, frontend (driver role) side, in the guest: xengntshr shares the
- * ring and a DMA pool once, xenevtchn gives an unbound port for the
+ * Xen bus, frontend (driver role) side, in the guest: gntalloc shares the
+ * ring and a DMA pool once (gnt_share.c), xenevtchn gives an unbound port for the
  * backend, xenstore carries the XenbusState handshake.
  */
 #include <errno.h>
@@ -160,13 +160,9 @@ static void release(struct vmsg_xen_fe *fe)
     vmsg_gpool_fini(&fe->pool);
     if (fe->port >= 0 && xce)
         xenevtchn_unbind(xce, (evtchn_port_t)fe->port);
-    if (fe->ring)
-        xengntshr_unshare(fe->gsh, fe->ring, fe->nshared);
-    if (fe->gsh)
-        xengntshr_close(fe->gsh);
+    gnt_unshare(&fe->share);
     if (xce)
         xenevtchn_close(xce);
-    free(fe->refs);
     if (fe->xs) {
         char path[160];
         snprintf(path, sizeof(path), "%s/state", fe->be_path);
@@ -175,6 +171,7 @@ static void release(struct vmsg_xen_fe *fe)
     }
     memset(fe, 0, sizeof(*fe));
     fe->port = -1;
+    fe->share.fd = -1;
 }
 
 int vmsg_xen_fe_connect(struct vmsg_xen_fe *fe, uint32_t devid,
@@ -186,6 +183,7 @@ int vmsg_xen_fe_connect(struct vmsg_xen_fe *fe, uint32_t devid,
 
     memset(fe, 0, sizeof(*fe));
     fe->port = -1;
+    fe->share.fd = -1;
     fe->devid = devid;
     if (pool_pages == 0 || pool_pages > 65536)
         return -EINVAL;
@@ -228,9 +226,8 @@ int vmsg_xen_fe_connect(struct vmsg_xen_fe *fe, uint32_t devid,
         goto fail;
 
     fe->xce = (struct xenevtchn_handle *)xenevtchn_open(NULL, 0);
-    fe->gsh = xengntshr_open(NULL, 0);
     rc = -ENOSYS;
-    if (!fe->xce || !fe->gsh)
+    if (!fe->xce)
         goto fail;
     fe->port = xenevtchn_bind_unbound_port((xenevtchn_handle *)fe->xce, fe->be_domid);
     if (fe->port < 0) {
@@ -238,17 +235,11 @@ int vmsg_xen_fe_connect(struct vmsg_xen_fe *fe, uint32_t devid,
         goto fail;
     }
     total = VMSG_RING_PAGES + pool_pages;
-    refs = calloc(total, sizeof(*refs));
-    rc = -ENOMEM;
-    if (!refs)
+    rc = gnt_share_pages(&fe->share, fe->be_domid, total);
+    if (rc)
         goto fail;
-    fe->refs = refs;
-    fe->ring = xengntshr_share_pages(fe->gsh, fe->be_domid, (int)total, refs, 1);
-    if (!fe->ring) {
-        rc = errno ? -errno : -ENOMEM;
-        goto fail;
-    }
-    fe->nshared = total;
+    fe->ring = fe->share.mem;
+    refs = fe->share.refs;
     rc = vmsg_gpool_init(&fe->pool, (uint8_t *)fe->ring + VMSG_RING_PAGES * VMSG_RING_PAGE_SIZE,
                          refs + VMSG_RING_PAGES, pool_pages);
     if (rc)

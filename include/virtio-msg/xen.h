@@ -22,6 +22,7 @@
 
 #include "../../bus/common/ring_ep.h"
 #include "../../bus/common/grant_pool.h"
+#include "../../bus/xen/gnt_share.h"
 
 #define VMSG_XEN_KIND        "virtio_msg"
 #define VMSG_XEN_MAX_MSG     1024u   /* what either side agrees to at most */
@@ -43,12 +44,11 @@ struct vmsg_xen_fe {
     struct vmsg_ring_ep ep;          /* ep.bus: give to vmsg_drv */
     struct xs_handle *xs;
     struct xenevtchn_handle *xce;
-    void *gsh;                       /* xengntshr_handle */
+    struct gnt_share share;          /* ring + DMA pool, ascending refs */
     uint32_t domid, be_domid, devid;
     char fe_path[96], be_path[128];
     struct vmsg_gpool pool;          /* ring + DMA pages, shared once */
-    void *ring;                      /* first of nshared shared pages */
-    uint32_t *refs, nshared;
+    void *ring;                      /* = share.mem */
     int port;
     bool connected;
 };

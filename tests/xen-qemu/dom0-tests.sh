@@ -1,0 +1,136 @@
+#!/bin/sh
+# dom0: start the Xen daemons and our backend, create the guest with
+# xl-virtio-msg, then drive the tests; the domU agent runs the frontend.
+# Results are TAP lines prefixed "XT: " on the serial console.
+t() { cut -d' ' -f1 /proc/uptime; }
+n=0; fails=0
+ok() { n=$((n + 1)); echo "XT: ok $n - $*"; }
+nok() { n=$((n + 1)); fails=$((fails + 1)); echo "XT: not ok $n - $*"; }
+res() { if [ "$1" -eq 0 ]; then shift; ok "$@"; else shift; nok "$@"; fi; }
+finish() {
+    echo "XT: 1..$n"
+    echo "---- backend log ----"; cat /var/log/vmsg-backend.log
+    for f in /var/log/xen/console/guest-*.log; do echo "---- $f ----"; grep -v ACPI "$f"; done
+    echo "XT-DONE $n tests, $fails failed, at $(t)s"
+    poweroff -f
+}
+
+echo "dom0: up at $(t)s"
+xenstored --pid-file /var/run/xen/xenstored.pid
+xen-init-dom0 >/dev/null
+xenconsoled --pid-file=/var/run/xen/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console
+echo "dom0: xenstored and xenconsoled up at $(t)s"
+
+start_backend() {
+    virtio-msg-backend --xen --verbose 2>>/var/log/vmsg-backend.log &
+    BE=$!
+}
+dd if=/dev/zero of=/root/disk.img bs=1M count=16 2>/dev/null
+start_backend
+sleep 1
+
+# ---- xl integration: create attaches every virtio_msg entry ----
+T0=$(t)
+xl-virtio-msg create /root/guest.cfg > /tmp/create.out 2>&1
+rc=$?; cat /tmp/create.out
+res $rc "xl-virtio-msg create: guest created with its virtio_msg devices ($T0 -> $(t)s)"
+D=$(xl domid guest 2>/dev/null)
+[ -n "$D" ] || { nok "guest exists"; finish; }
+xl-virtio-msg list guest | tee /tmp/list.out
+[ "$(grep -c guest /tmp/list.out)" -eq 3 ]; res $? "xl-virtio-msg list: 3 devices (blk, console, rng)"
+
+SEQ=0
+rpc() {  # rpc SECONDS COMMAND: run COMMAND in the domU; $OUT, exit status
+    local to=$1 i=0 r=""; shift
+    SEQ=$((SEQ + 1))
+    xenstore-write /local/domain/$D/data/cmd "$SEQ $*"
+    while [ $i -lt $((to * 5)) ]; do
+        r=$(xenstore-read /local/domain/$D/data/result 2>/dev/null)
+        [ "${r%% *}" = "$SEQ" ] && break
+        sleep 0.2; i=$((i + 1))
+    done
+    OUT=$(xenstore-read /local/domain/$D/data/out 2>/dev/null)
+    echo "$OUT" | sed 's/^/    domU| /'
+    [ "${r%% *}" = "$SEQ" ] || { echo "    (no answer in ${to}s)"; return 124; }
+    return "${r#* }"
+}
+FRONT="virtio-msg-front --wait 30000 --xen"
+
+# The guest boots; its agent answers.
+rpc 120 "echo agent-ready"; res $? "domU boots and its agent answers (at $(t)s)"
+
+# ---- the devices through Xen ----
+rpc 90 "$FRONT 0 info"
+echo "$OUT" | grep -q "blk"; res $? "domU: blk device enumerated over the Xen bus (grants + evtchn + xenstore)"
+xl-virtio-msg list guest | grep -q "Connected.*Connected" 2>/dev/null || true
+T0=$(t)
+rpc 300 "$FRONT 0 blk verify 42 64"
+res $? "blk: 64 random writes read back with checksums ($T0 -> $(t)s)"
+rpc 120 "head -c 8192 /dev/urandom > /tmp/p && $FRONT 0 blk write 4096 < /tmp/p && $FRONT 0 blk flush && md5sum < /tmp/p"
+rc=$?
+want=$(echo "$OUT" | tail -n 1 | cut -d' ' -f1)
+got=$(dd if=/root/disk.img bs=512 skip=4096 count=16 2>/dev/null | md5sum | cut -d' ' -f1)
+[ $rc -eq 0 ] && [ "$want" = "$got" ]; res $? "blk: written and flushed data is in dom0's image ($got)"
+rpc 60 "$FRONT 0 blk id"
+echo "$OUT" | grep -q xenqemu; res $? "blk: GET_ID returns the serial"
+
+unix-chat /run/vmsg-con0.sock "ping-from-dom0" 8000 > /tmp/chat.out 2>&1 &
+CHAT=$!
+rpc 60 "$FRONT 1 console read 4000"
+echo "$OUT" | grep -q ping-from-dom0; res $? "console: dom0 input reaches the domU"
+rpc 60 "$FRONT 1 console write pong-from-domU"
+wait $CHAT
+grep -q pong-from-domU /tmp/chat.out; res $? "console: domU output reaches dom0"
+
+rpc 60 "$FRONT 2 rng 32"
+rc=$?
+echo "$OUT" | grep -qE '^[0-9a-f]{64}$'; r2=$?
+[ $rc -eq 0 ] && [ $r2 -eq 0 ]; res $? "rng: 32 random bytes through Xen"
+
+# ---- hot-add and removal while the domU runs ----
+xl-virtio-msg attach guest "type=rng,devid=5"; res $? "attach: rng as devid 5 while the guest runs"
+rpc 60 "$FRONT 5 rng 16"; res $? "attach: the new device works in the domU"
+xl-virtio-msg detach guest 5; res $? "detach: devid 5 removed (backend reached Closed)"
+[ -z "$(xenstore-ls /local/domain/0/backend/virtio_msg/$D/5 2>/dev/null)" ] &&
+    [ -z "$(xenstore-ls /local/domain/$D/device/virtio_msg/5 2>/dev/null)" ]
+res $? "detach: no xenstore node of devid 5 is left"
+rpc 30 "virtio-msg-front --wait 2000 --xen 5 info"; rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 124 ]; res $? "detach: the domU gets a clear error for the removed device"
+xl-virtio-msg attach guest "type=blk,target=/nonexistent.img" > /tmp/bad.out 2>&1; rc=$?
+cat /tmp/bad.out
+[ $rc -ne 0 ] && grep -q "nonexistent" /tmp/bad.out; res $? "attach: a missing image is refused with the backend's error"
+xl-virtio-msg attach guest "type=blk,target=relative.img" > /tmp/bad.out 2>&1; rc=$?
+cat /tmp/bad.out
+[ $rc -ne 0 ]; res $? "attach: a bad entry is refused before touching xenstore"
+
+# ---- backend restart under load: the frontend reconnects, no acked write lost ----
+rpc 10 "($FRONT 0 soak 40 7; echo \$? > /tmp/soak.rc) > /tmp/soak.out 2>&1 &"
+sleep 12
+kill -9 $BE; wait $BE 2>/dev/null
+echo "dom0: backend killed at $(t)s"
+sleep 1
+start_backend
+echo "dom0: backend restarted at $(t)s"
+rpc 200 "while [ ! -e /tmp/soak.rc ]; do sleep 1; done; cat /tmp/soak.out; exit \$(cat /tmp/soak.rc)"
+rc=$?
+echo "$OUT" | grep -qE "[1-9][0-9]* reconnects" && echo "$OUT" | grep -q " 0 lost or corrupted"
+r2=$?
+[ $rc -eq 0 ] && [ $r2 -eq 0 ]; res $? "backend killed and restarted under load: frontend reconnected, every acknowledged write intact"
+
+# ---- xl destroy with I/O in flight: the backend releases everything ----
+rpc 10 "($FRONT 0 soak 120 9 > /tmp/soak2.out 2>&1 &)"
+sleep 8
+xl destroy guest; res $? "xl destroy of the domU with blk I/O in flight"
+sleep 3
+kill -USR1 $BE; sleep 1
+tail -n 3 /var/log/vmsg-backend.log
+tail -n 1 /var/log/vmsg-backend.log | grep -q "0 connected, 0 grant mapping(s) held, 0 event channel(s) bound"
+res $? "after xl destroy: backend holds no grant mapping or event channel"
+[ -z "$(xenstore-ls /local/domain/0/backend/virtio_msg/$D 2>/dev/null)" ]
+res $? "after xl destroy: the backend removed its xenstore nodes for the domain"
+grep "disconnected" /var/log/vmsg-backend.log | tail -n 3
+! grep "disconnected" /var/log/vmsg-backend.log | grep -vq " 0 still held"
+res $? "every disconnect released all grant mappings (backend log)"
+kill $BE; wait $BE 2>/dev/null
+grep -q "backend exiting\|xen status" /var/log/vmsg-backend.log; res $? "backend exits cleanly on SIGTERM"
+finish

@@ -1,0 +1,39 @@
+#!/bin/bash
+# The Xen-in-QEMU tests: build the images, boot Debian 12's Xen 4.17 with a
+# PV dom0 in QEMU (TCG: no KVM needed, about 35 s to a running domU), run
+# dom0-tests.sh, print its TAP lines and "N passed, N failed".
+#   run.sh [BUILD_DIR]     (default: build/ at the top of the tree)
+# Env: TIMEOUT (s, default 1200), KEEP=1 keeps the work dir.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${1:-$top/build}
+work=${WORK:-$(mktemp -d /tmp/xen-qemu.XXXXXX)}
+log=$work/serial.log
+missing=""
+for f in /boot/xen-4.17-amd64.gz /usr/bin/qemu-system-x86_64 /bin/busybox /usr/bin/cpio; do
+    [ -e "$f" ] || missing="$missing $f"
+done
+if [ -n "$missing" ]; then
+    echo "xen-qemu: missing$missing (scripts/deps.sh --xen-qemu installs them)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+"$here/build-images.sh" "$build" "$work/img" || { echo "0 passed, 1 failed"; exit 1; }
+start=$(date +%s)
+timeout --foreground "${TIMEOUT:-1200}" qemu-system-x86_64 \
+    -machine q35 -accel tcg -cpu qemu64 -m 3G -smp 2 \
+    -nographic -no-reboot -monitor none -serial stdio -nic none \
+    -kernel "$work/img/xen" \
+    -append "console=com1 com1=115200 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=warning guest_loglvl=warning" \
+    -initrd "$work/img/vmlinuz console=hvc0 quiet,$work/img/dom0.cpio.gz" \
+    </dev/null 2>&1 | tr -d '\r' > "$log"
+echo "xen-qemu: QEMU ran $(( $(date +%s) - start )) s; serial log $log"
+grep -vE '^\(XEN\)|^\[ *[0-9]+\.[0-9]+\]' "$log" | grep -v '^XT: ' | tail -n 400 | sed 's/^/  | /'
+grep '^XT: ' "$log" | sed 's/^XT: //'
+pass=$(grep -c '^XT: ok ' "$log")
+fail=$(grep -c '^XT: not ok ' "$log")
+grep -q '^XT-DONE' "$log" || { echo "xen-qemu: the test script did not finish"; fail=$((fail + 1)); }
+[ "${KEEP:-0}" = 1 ] || rm -rf "$work/img"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
