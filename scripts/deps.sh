@@ -3,7 +3,9 @@
 # Skips apt entirely when everything is already there.
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config check libsubunit-dev
-      clang valgrind libxen-dev iproute2"
+      clang valgrind libxen-dev iproute2
+      xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils linux-image-amd64
+      busybox-static cpio qemu-system-x86"      # the last line: Xen-in-QEMU tests
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -56,7 +56,7 @@ static int append(char *buf, const char *key, const char *val)
 
 int xl_entry_parse(const char *text, struct xl_entry *e, char *err, size_t errlen)
 {
-    char buf[ENTRY_MAX], *tok, *save = NULL;
+    char buf[ENTRY_MAX], *tok, *rest;
     const char *type = NULL;
     size_t i;
     bool have_target = false;
@@ -70,7 +70,7 @@ int xl_entry_parse(const char *text, struct xl_entry *e, char *err, size_t errle
     }
     strcpy(buf, text);
     /* First pass: the type decides which keys are valid. */
-    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+    for (rest = buf; (tok = strsep(&rest, ","));)
         if (!strncmp(tok, "type=", 5)) {
             if (type) {
                 snprintf(err, errlen, "'%s': type given twice", text);
@@ -94,8 +94,7 @@ int xl_entry_parse(const char *text, struct xl_entry *e, char *err, size_t errle
         return -EINVAL;
     }
     strcpy(buf, text);
-    save = NULL;
-    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    for (rest = buf; (tok = strsep(&rest, ","));) {
         char *eq = strchr(tok, '=');
         const struct key *k;
 

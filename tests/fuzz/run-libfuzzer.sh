@@ -11,9 +11,10 @@ cc=${FUZZ_CC:-clang}
 mkdir -p "$work"
 libsrc="$src/lib/msg_layout.c $src/lib/msg_codec.c $src/lib/bus.c $src/lib/bus_serve.c
   $src/lib/bus_msgs.c $src/lib/driver.c $src/lib/driver_config.c $src/lib/device.c
-  $src/lib/virtq_dev.c $src/lib/vring_drv.c $src/bus/loop/loop_bus.c $src/tools/msg_json.c"
+  $src/lib/virtq_dev.c $src/lib/vring_drv.c $src/bus/loop/loop_bus.c $src/tools/msg_json.c
+  $src/bus/common/msg_ring.c $src/tools/xl_entry.c"
 status=0
-for name in ${FUZZ_TARGETS:-decode virtq device}; do
+for name in ${FUZZ_TARGETS:-decode virtq device ring xlentry}; do
     bin="$work/fuzz_$name"
     $cc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
         -I"$src/include" -I"$src/lib" -o "$bin" "$src/tests/fuzz/fuzz_$name.c" $libsrc
