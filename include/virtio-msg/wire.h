@@ -15,8 +15,13 @@
 #ifndef VIRTIO_MSG_WIRE_H
 #define VIRTIO_MSG_WIRE_H
 
+#ifdef __KERNEL__                    /* shared with frontend-linux/ */
+#include <linux/stddef.h>
+#include <linux/types.h>
+#else
 #include <stddef.h>
 #include <stdint.h>
+#endif
 
 typedef uint16_t vmsg_le16;
 typedef uint32_t vmsg_le32;

@@ -54,6 +54,22 @@ mv "$d$build/virtio-msg-front" "$d/usr/bin/"
 install -m 755 "$here/domU-agent.sh" "$d/etc/init-domU"
 (cd "$d" && find . | cpio -H newc -o --quiet | gzip -1 > "$out/domU.cpio.gz")
 
+# domU-linux: Debian's own kernel with only our module added: the kernel's
+# unmodified virtio drivers, ext4 and e2fsprogs for the filesystem tests.
+if [ -n "${VMX_KO:-}" ]; then
+    d=$out/domU-linux; base "$d"
+    km=$d/lib/modules/$kver/kernel; mkdir -p "$km"
+    for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/block/virtio_blk \
+             drivers/char/virtio_console drivers/char/hw_random/virtio-rng \
+             lib/crc16 fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 crypto/crc32c_generic; do
+        cp "/lib/modules/$kver/kernel/$m.ko" "$d/lib/modules/"
+    done
+    cp "$VMX_KO" "$d/lib/modules/virtio_msg_xen.ko"
+    copy_bin "$d" /usr/sbin/mkfs.ext4 /usr/sbin/e2fsck
+    install -m 755 "$here/domU-agent.sh" "$d/etc/init-domU"
+    (cd "$d" && find . | cpio -H newc -o --quiet | gzip -1 > "$out/domU-linux.cpio.gz")
+fi
+
 # dom0: Xen tools, our backend and xl integration, the test script.
 r=$out/dom0; base "$r"
 copy_bin "$r" $xenbin/xl $xenbin/xenstored $xenbin/xenconsoled $xenbin/xen-init-dom0 \
@@ -66,7 +82,8 @@ cp /etc/xen/xl.conf "$r/etc/xen/"
 cp -a /etc/xen/scripts "$r/etc/xen/"
 cp "$out/vmlinuz" "$r/root/vmlinuz"
 cp "$out/domU.cpio.gz" "$r/root/domU.cpio.gz"
+[ -e "$out/domU-linux.cpio.gz" ] && cp "$out/domU-linux.cpio.gz" "$r/root/"
 install -m 755 "$here/dom0-tests.sh" "$r/etc/init-dom0"
-cp "$here/guest.cfg" "$r/root/guest.cfg"
+cp "$here/guest.cfg" "$here/guest-linux.cfg" "$r/root/"
 (cd "$r" && find . | cpio -H newc -o --quiet | gzip -1 > "$out/dom0.cpio.gz")
 ls -la "$out"/*.gz "$out/xen" "$out/vmlinuz" | awk '{print "build-images:", $5, $9}'

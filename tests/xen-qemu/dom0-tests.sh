@@ -29,16 +29,6 @@ dd if=/dev/zero of=/root/disk.img bs=1M count=16 2>/dev/null
 start_backend
 sleep 1
 
-# ---- xl integration: create attaches every virtio_msg entry ----
-T0=$(t)
-xl-virtio-msg create /root/guest.cfg > /tmp/create.out 2>&1
-rc=$?; cat /tmp/create.out
-res $rc "xl-virtio-msg create: guest created with its virtio_msg devices ($T0 -> $(t)s)"
-D=$(xl domid guest 2>/dev/null)
-[ -n "$D" ] || { nok "guest exists"; finish; }
-xl-virtio-msg list guest | tee /tmp/list.out
-[ "$(grep -c guest /tmp/list.out)" -eq 3 ]; res $? "xl-virtio-msg list: 3 devices (blk, console, rng)"
-
 SEQ=0
 rpc() {  # rpc SECONDS COMMAND: run COMMAND in the domU; $OUT, exit status
     local to=$1 i=0 r=""; shift
@@ -55,6 +45,18 @@ rpc() {  # rpc SECONDS COMMAND: run COMMAND in the domU; $OUT, exit status
     return "${r#* }"
 }
 FRONT="virtio-msg-front --wait 30000 --xen"
+
+userspace_tests() {
+# ---- xl integration: create attaches every virtio_msg entry ----
+T0=$(t)
+xl-virtio-msg create /root/guest.cfg > /tmp/create.out 2>&1
+rc=$?; cat /tmp/create.out
+res $rc "xl-virtio-msg create: guest created with its virtio_msg devices ($T0 -> $(t)s)"
+D=$(xl domid guest 2>/dev/null)
+[ -n "$D" ] || { nok "guest exists"; return; }
+xl-virtio-msg list guest | tee /tmp/list.out
+[ "$(grep -c guest /tmp/list.out)" -eq 3 ]; res $? "xl-virtio-msg list: 3 devices (blk, console, rng)"
+
 
 # The guest boots; its agent answers.
 rpc 120 "echo agent-ready"; res $? "domU boots and its agent answers (at $(t)s)"
@@ -131,6 +133,55 @@ res $? "after xl destroy: the backend removed its xenstore nodes for the domain"
 grep "disconnected" /var/log/vmsg-backend.log | tail -n 3
 ! grep "disconnected" /var/log/vmsg-backend.log | grep -vq " 0 still held"
 res $? "every disconnect released all grant mappings (backend log)"
-kill $BE; wait $BE 2>/dev/null
-grep -q "backend exiting\|xen status" /var/log/vmsg-backend.log; res $? "backend exits cleanly on SIGTERM"
+}
+
+# ---- a stock Linux domU: Debian's kernel + our module, its own virtio drivers ----
+linux_guest() {
+    [ -e /root/domU-linux.cpio.gz ] || { nok "Linux guest: no image with the virtio_msg_xen module"; return; }
+    dd if=/dev/zero of=/root/disk2.img bs=1M count=64 2>/dev/null
+    xl-virtio-msg create /root/guest-linux.cfg; res $? "Linux guest: created with blk, console and rng"
+    D=$(xl domid lguest 2>/dev/null)
+    [ -n "$D" ] || return
+    rpc 120 "echo agent-ready"; res $? "Linux guest: boots, agent answers"
+    M=/lib/modules
+    rpc 60 "for m in virtio_ring virtio virtio_blk virtio_console virtio-rng crc16 mbcache jbd2 crc32c_generic ext4; do insmod $M/\$m.ko || exit 1; done; echo base-modules-ok"
+    res $? "Linux guest: the kernel's own virtio and ext4 modules load"
+    rpc 60 "insmod $M/virtio_msg_xen.ko && sleep 4 && ls /dev/vd* && cat /sys/class/misc/hw_random/rng_available && ls /dev/hvc*; dmesg | grep -iE 'virtio|vd[a-z]' | tail -c 900"
+    echo "$OUT" | grep -q "/dev/vda"; res $? "Linux guest: with only our module added, a virtio-msg disk appears as /dev/vda"
+    rpc 200 "mkfs.ext4 -q -F /dev/vda && mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && for i in 1 2 3 4; do dd if=/dev/urandom of=/mnt/f\$i bs=64k count=\$((i * 8)) 2>/dev/null; done && (cd /mnt && md5sum f1 f2 f3 f4 > /root/sums) && umount /mnt && e2fsck -fn /dev/vda && echo fs-ok"
+    echo "$OUT" | grep -q fs-ok; res $? "Linux guest: mkfs.ext4, mount, write files with checksums, umount, fsck -n clean"
+    rpc 100 "mount -t ext4 /dev/vda /mnt && cd /mnt && md5sum -c /root/sums && cd / && umount /mnt"
+    res $? "Linux guest: remount and every checksum verifies"
+    rpc 30 "grep -q virtio_rng /sys/class/misc/hw_random/rng_available && head -c 64 /dev/hwrng | md5sum"
+    res $? "Linux guest: virtio_rng is in rng_available and /dev/hwrng delivers bytes"
+    # The guest opens its port first: a tty drops input nobody has open.
+    rpc 40 "H=\$(ls /dev/hvc* | grep -v hvc0 | head -n 1); echo using \$H; stty -F \$H raw -echo 2>/dev/null; (timeout 12 cat \$H > /tmp/hvc.in &); echo reading"
+    unix-chat /run/vmsg-con2.sock "ping-from-dom0" 6000 > /tmp/chat2.out 2>&1 &
+    CHAT=$!
+    sleep 1
+    rpc 30 "H=\$(ls /dev/hvc* | grep -v hvc0 | head -n 1); echo pong-from-linux > \$H; sleep 2; cat /tmp/hvc.in"
+    echo "$OUT" | grep -q ping-from-dom0; res $? "Linux guest: virtio_console carries a line from dom0 to /dev/hvc*"
+    wait $CHAT
+    grep -q pong-from-linux /tmp/chat2.out; res $? "Linux guest: a line written to /dev/hvc* reaches dom0"
+    xl-virtio-msg detach lguest 2; res $? "Linux guest: detach the rng while running"
+    sleep 2
+    rpc 30 "cat /sys/class/misc/hw_random/rng_available; ls /sys/bus/virtio/devices"
+    ! echo "$OUT" | grep -q virtio_rng; res $? "Linux guest: the rng is gone from rng_available"
+    xl-virtio-msg attach lguest "type=rng,devid=2"; res $? "Linux guest: re-attach the rng while running"
+    sleep 3
+    rpc 30 "cat /sys/class/misc/hw_random/rng_available"
+    echo "$OUT" | grep -q virtio_rng; res $? "Linux guest: the re-attached rng is back in rng_available"
+    # Like xen-blkfront, the module is in use while devices are bound:
+    # unbind them (each device closes cleanly), rmmod, insmod, rebind.
+    rpc 90 "U=/sys/bus/xen/drivers/virtio_msg; for d in \$U/virtio_msg-*; do echo \${d##*/} > \$U/unbind; done; rmmod virtio_msg_xen && sleep 1 && ! ls /dev/vda 2>/dev/null && insmod $M/virtio_msg_xen.ko && sleep 5 && mount -t ext4 /dev/vda /mnt && cd /mnt && md5sum -c /root/sums && cd / && umount /mnt && echo reload-ok"
+    echo "$OUT" | grep -q reload-ok; res $? "Linux guest: unbind, rmmod and insmod again: the disk comes back with its files"
+    rpc 30 "dmesg | grep -iE 'virtio|vd[a-z]|BUG|Oops|WARNING|still' | tail -c 1400; ! dmesg | grep -qE 'BUG|Oops|WARNING|still mapped|still in use'"
+    res $? "Linux guest: no oops, warning or leaked grant in dmesg"
+    rpc 30 "dmesg | grep -vE 'ACPI|PCI' > /dev/hvc0"
+    xl destroy lguest
+}
+grep -q vmsg_only=linux /proc/cmdline || userspace_tests
+linux_guest
+
+kill $BE; wait $BE; res $? "backend exits cleanly (status 0) on SIGTERM"
 finish

@@ -3,12 +3,14 @@
 # PV dom0 in QEMU (TCG: no KVM needed, about 35 s to a running domU), run
 # dom0-tests.sh, print its TAP lines and "N passed, N failed".
 #   run.sh [BUILD_DIR]     (default: build/ at the top of the tree)
-# Env: TIMEOUT (s, default 1200), KEEP=1 keeps the work dir.
+# Env: TIMEOUT (s, default 1200), KEEP=1 keeps the work dir,
+#      VMSG_DOM0_ARGS=vmsg_only=linux runs only the Linux guest tests.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=${1:-$top/build}
 work=${WORK:-$(mktemp -d /tmp/xen-qemu.XXXXXX)}
+mkdir -p "$work"
 log=$work/serial.log
 missing=""
 for f in /boot/xen-4.17-amd64.gz /usr/bin/qemu-system-x86_64 /bin/busybox /usr/bin/cpio; do
@@ -19,6 +21,19 @@ if [ -n "$missing" ]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
+# The Linux guest module, built with the kernel's own kbuild.
+kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+if [ -n "$kdir" ]; then
+    rm -rf "$work/vmx"; cp -r "$top/frontend-linux" "$work/vmx"; mkdir -p "$work/include"
+    cp -r "$top/include/virtio-msg" "$work/include/"
+    if make -s -C "$work/vmx" KDIR="$kdir" >"$work/vmx.log" 2>&1; then
+        export VMX_KO=$work/vmx/virtio_msg_xen.ko
+    else
+        echo "xen-qemu: the Linux module did not build:"; cat "$work/vmx.log"
+    fi
+else
+    echo "xen-qemu: no linux-headers-*-amd64: the Linux module tests are not run"
+fi
 "$here/build-images.sh" "$build" "$work/img" || { echo "0 passed, 1 failed"; exit 1; }
 start=$(date +%s)
 timeout --foreground "${TIMEOUT:-1200}" qemu-system-x86_64 \
@@ -26,7 +41,7 @@ timeout --foreground "${TIMEOUT:-1200}" qemu-system-x86_64 \
     -nographic -no-reboot -monitor none -serial stdio -nic none \
     -kernel "$work/img/xen" \
     -append "console=com1 com1=115200 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=warning guest_loglvl=warning" \
-    -initrd "$work/img/vmlinuz console=hvc0 quiet,$work/img/dom0.cpio.gz" \
+    -initrd "$work/img/vmlinuz console=hvc0 quiet ${VMSG_DOM0_ARGS:-},$work/img/dom0.cpio.gz" \
     </dev/null 2>&1 | tr -d '\r' > "$log"
 echo "xen-qemu: QEMU ran $(( $(date +%s) - start )) s; serial log $log"
 grep -vE '^\(XEN\)|^\[ *[0-9]+\.[0-9]+\]' "$log" | grep -v '^XT: ' | tail -n 400 | sed 's/^/  | /'
