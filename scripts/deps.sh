@@ -5,7 +5,8 @@ set -eu
 pkgs="build-essential autoconf automake libtool pkg-config check libsubunit-dev
       clang valgrind libxen-dev iproute2
       xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils linux-image-amd64
-      busybox-static cpio qemu-system-x86"      # the last line: Xen-in-QEMU tests
+      busybox-static cpio qemu-system-x86 linux-headers-amd64 e2fsprogs"
+      # the last two lines: Xen-in-QEMU tests and the Linux guest module
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -22,8 +22,14 @@ if [ -n "$missing" ]; then
     exit 1
 fi
 # The Linux guest module, built with the kernel's own kbuild.
-kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
-if [ -n "$kdir" ]; then
+# One kernel for the guests and the module: the newest with both the image
+# and the headers installed.
+for k in $(ls /lib/modules 2>/dev/null | grep -E 'amd64$' | sort -rV); do
+    [ -e "/boot/vmlinuz-$k" ] && [ -d "/usr/src/linux-headers-$k" ] && { export KVER=$k; break; }
+done
+[ -n "${KVER:-}" ] || export KVER=$(ls /lib/modules | grep -E 'amd64$' | sort -V | tail -n 1)
+kdir=/usr/src/linux-headers-$KVER
+if [ -d "$kdir" ]; then
     rm -rf "$work/vmx"; cp -r "$top/frontend-linux" "$work/vmx"; mkdir -p "$work/include"
     cp -r "$top/include/virtio-msg" "$work/include/"
     if make -s -C "$work/vmx" KDIR="$kdir" >"$work/vmx.log" 2>&1; then
@@ -32,7 +38,7 @@ if [ -n "$kdir" ]; then
         echo "xen-qemu: the Linux module did not build:"; cat "$work/vmx.log"
     fi
 else
-    echo "xen-qemu: no linux-headers-*-amd64: the Linux module tests are not run"
+    echo "xen-qemu: no $kdir: the Linux module tests fail (install linux-headers-amd64)"
 fi
 "$here/build-images.sh" "$build" "$work/img" || { echo "0 passed, 1 failed"; exit 1; }
 start=$(date +%s)
