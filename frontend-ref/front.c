@@ -61,7 +61,7 @@ int vf_connect(struct vf *vf, const char *path, uint32_t domid, int wait_ms)
             rc = vf_connect_xen(vf, path + 4, wait_ms);
         else if ((rc = vmsg_host_fe_connect(&vf->host, path, domid, 16384)) == 0)
             vf->ep = &vf->host.ep;    /* 64 MiB pool above */
-        if (rc != -ECONNREFUSED && rc != -ENOENT)
+        if (rc != -ECONNREFUSED && rc != -ENOENT && rc != -ECONNRESET && rc != -EPIPE)
             break;
         clock_gettime(CLOCK_MONOTONIC, &t);
         if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= wait_ms)
