@@ -36,7 +36,8 @@ base() {  # base ROOT: busybox, Xen device modules, xenstore tools, /init
     cp /bin/busybox "$r/bin/busybox"
     for a in $(/bin/busybox --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
     for m in xen/xen-evtchn xen/xen-gntdev xen/xen-gntalloc xen/xen-privcmd xen/xenfs/xenfs \
-             net/tun net/bridge/bridge net/802/stp net/llc/llc; do
+             net/tun net/bridge/bridge net/802/stp net/llc/llc \
+             block/loop block/xen-blkback/xen-blkback; do
         f=/lib/modules/$kver/kernel/drivers/$m.ko
         [ -e "$f" ] || f=/lib/modules/$kver/kernel/$m.ko
         [ -e "$f" ] && cp "$f" "$r/lib/modules/"
@@ -61,18 +62,21 @@ if [ -n "${VMX_KO:-}" ]; then
     km=$d/lib/modules/$kver/kernel; mkdir -p "$km"
     for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/block/virtio_blk \
              drivers/char/virtio_console drivers/char/hw_random/virtio-rng \
-             lib/crc16 fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 crypto/crc32c_generic; do
+             lib/crc16 fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 crypto/crc32c_generic \
+             drivers/block/xen-blkfront; do
         cp "/lib/modules/$kver/kernel/$m.ko" "$d/lib/modules/"
     done
     cp "$VMX_KO" "$d/lib/modules/virtio_msg_xen.ko"
-    copy_bin "$d" /usr/sbin/mkfs.ext4 /usr/sbin/e2fsck
+    gcc -O2 -Wall -o "$out/blkbench" "$here/blkbench.c"
+    copy_bin "$d" /usr/sbin/mkfs.ext4 /usr/sbin/e2fsck "$out/blkbench"
+    mv "$d$out/blkbench" "$d/usr/bin/blkbench"
     install -m 755 "$here/domU-agent.sh" "$d/etc/init-domU"
     (cd "$d" && find . | cpio -H newc -o --quiet | gzip -1 > "$out/domU-linux.cpio.gz")
 fi
 
 # dom0: Xen tools, our backend and xl integration, the test script.
 r=$out/dom0; base "$r"
-copy_bin "$r" $xenbin/xl $xenbin/xenstored $xenbin/xenconsoled $xenbin/xen-init-dom0 \
+copy_bin "$r" $xenbin/xl $xenbin/xenstored $xenbin/xenconsoled $xenbin/xen-init-dom0 /bin/bash /usr/bin/flock \
     "$build/virtio-msg-backend" "$build/xl-virtio-msg" "$build/tests/integration/unix-chat"
 for f in virtio-msg-backend xl-virtio-msg tests/integration/unix-chat; do
     mv "$r$build/$f" "$r/usr/bin/"

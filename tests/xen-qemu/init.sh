@@ -6,7 +6,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run; mkdir -p /run/xen /var/run/xen
-for m in xen-evtchn xen-gntdev xen-privcmd xenfs tun llc stp bridge; do
+for m in xen-evtchn xen-gntdev xen-privcmd xenfs tun llc stp bridge loop xen-blkback; do
     [ -e /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko
 done
 insmod /lib/modules/xen-gntalloc.ko limit=65536   # our DMA pool is granted up front

@@ -52,6 +52,17 @@ timeout --foreground "${TIMEOUT:-1200}" qemu-system-x86_64 \
 echo "xen-qemu: QEMU ran $(( $(date +%s) - start )) s; serial log $log"
 grep -vE '^\(XEN\)|^\[ *[0-9]+\.[0-9]+\]' "$log" | grep -v '^XT: ' | tail -n 400 | sed 's/^/  | /'
 grep '^XT: ' "$log" | sed 's/^XT: //'
+# Benchmark figures (not pass/fail): the virtio-msg disk vs Xen's blkfront,
+# same image, same boot.
+if grep -q '^XB: ' "$log"; then
+    echo "xen-qemu bench (TCG, 1 vCPU guest; ratio = virtio-msg / blkfront):"
+    grep '^XB: ' "$log" | awk '{ v[$3 "," $2] = $4; io[$3 "," $2] = $6 }
+        END { n = split("seqread seqwrite randread", m, " ");
+              for (i = 1; i <= n; i++) { a = v[m[i] ",/dev/vda"]; b = v[m[i] ",/dev/xvdb"];
+                  if (a == "" || b == "") continue;
+                  if (m[i] == "randread") { a = io[m[i] ",/dev/vda"]; b = io[m[i] ",/dev/xvdb"]; u = "IOPS" } else u = "MB/s";
+                  printf "  %-9s virtio-msg %8.1f %s  blkfront %8.1f %s  ratio %.2fx\n", m[i], a, u, b, u, (b > 0 ? a / b : 0) } }'
+fi
 pass=$(grep -c '^XT: ok ' "$log")
 fail=$(grep -c '^XT: not ok ' "$log")
 grep -q '^XT-DONE' "$log" || { echo "xen-qemu: the test script did not finish"; fail=$((fail + 1)); }
