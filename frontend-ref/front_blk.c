@@ -8,6 +8,8 @@
 #define BLK_F_RO      5
 #define BLK_F_BLKSIZE 6
 #define BLK_F_FLUSH   9
+#define BLK_F_MQ      12
+#define BLK_MAX_Q     4               /* queues we use at most */
 #define MAX_IO        (1u << 20)
 #define HDR           16u
 
@@ -20,8 +22,14 @@ int vf_blk_open(struct vf *vf, struct vf_blk *b)
     b->d = vf_find(vf, VIRTIO_ID_BLOCK);
     if (!b->d)
         return -ENODEV;
+    /* With VIRTIO_BLK_F_MQ, use up to BLK_MAX_Q queues, in turn. */
+    b->nq = b->d->drv.info.max_virtqueues;
+    b->nq = b->nq < 1 ? 1 : b->nq > BLK_MAX_Q ? BLK_MAX_Q : b->nq;
     rc = vf_dev_start(b->d, VIRTIO_BIT(BLK_F_FLUSH) | VIRTIO_BIT(BLK_F_BLKSIZE) |
-                      VIRTIO_BIT(BLK_F_RO) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX), 1, 128);
+                      VIRTIO_BIT(BLK_F_RO) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
+                      (b->nq > 1 ? VIRTIO_BIT(BLK_F_MQ) : 0), b->nq, 128);
+    if (rc == 0 && !(b->d->features & VIRTIO_BIT(BLK_F_MQ)) && b->nq > 1)
+        rc = -EPROTO;                /* several queues without MQ */
     if (rc == 0)
         rc = vmsg_drv_config_read(&b->d->drv, 0, cfg, sizeof(cfg));
     if (rc == 0)
@@ -47,6 +55,7 @@ int vf_blk_io(struct vf_blk *b, uint32_t type, uint64_t sector, void *data,
     uint8_t *st = b->buf.p + HDR + len;
     unsigned out = 1, in = 0, n = 0;
     uint32_t got = 0;
+    unsigned q;
     int err = 0;
     void *tok;
 
@@ -68,10 +77,12 @@ int vf_blk_io(struct vf_blk *b, uint32_t type, uint64_t sector, void *data,
     *st = 0xFF;
     sg[n++] = (struct vmsg_sg){ b->buf.addr + HDR + len, 1 };
     in++;
-    err = vf_submit(b->d, 0, sg, out, in, b);
+    q = b->next_q++ % b->nq;
+    b->per_q[q]++;
+    err = vf_submit(b->d, q, sg, out, in, b);
     if (err)
         return err;
-    tok = vf_wait(b->d, 0, &got, VMSG_HOST_TIMEOUT_MS, &err);
+    tok = vf_wait(b->d, q, &got, VMSG_HOST_TIMEOUT_MS, &err);
     if (!tok)
         return err;
     /* The backend is untrusted: check what it claims to have written. */

@@ -15,6 +15,8 @@ struct vf_blk {
     uint64_t sectors;
     bool ro;
     struct vf_buf buf;               /* header + data + status */
+    unsigned nq, next_q;             /* queues in use, next one */
+    uint64_t per_q[4];               /* requests sent on each */
 };
 
 int vf_blk_open(struct vf *vf, struct vf_blk *b);

@@ -124,14 +124,53 @@ static int blk_verify(struct vf_blk *b, uint64_t seed, unsigned ops)
         }
         crc = crc32(buf, 512, crc);
     }
-    if (rc == 0)
+    if (rc == 0) {
         printf("blk verify: %u writes (%" PRIu64 " bytes), flush, read back: %s "
                "(crc32 %08x)\n", ops, bytes, bad ? "MISMATCH" : "all sectors match", crc);
+        printf("blk verify: %u queue(s) used:", b->nq);
+        for (i = 0; i < b->nq; i++)
+            printf(" %" PRIu64, b->per_q[i]);
+        printf(" requests\n");
+    }
     if (bad)
         rc = -EIO;
 out:
     free(shadow);
     free(written);
+    free(buf);
+    return rc;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* blk bench SECONDS: 4 KiB random reads (QD1), then 1 MiB sequential
+ * reads, each for SECONDS; prints IOPS and MB/s. */
+static int blk_bench(struct vf_blk *b, double secs)
+{
+    uint64_t span = b->sectors / 8, s = 7, n;
+    uint8_t *buf = malloc(1u << 20);
+    double t0, t;
+    int rc = 0;
+
+    if (!buf || span < 256) {
+        free(buf);
+        return buf ? -ENOSPC : -ENOMEM;
+    }
+    for (n = 0, t0 = mono_s(); rc == 0 && (t = mono_s() - t0) < secs; n++)
+        rc = vf_blk_io(b, VF_BLK_T_IN, (rnd(&s) % span) * 8, buf, 4096);
+    if (rc == 0)
+        printf("blk bench: 4 KiB random read QD1: %.0f IOPS (%.1f MB/s)\n", n / t,
+               n * 4096.0 / t / 1e6);
+    for (n = 0, t0 = mono_s(); rc == 0 && (t = mono_s() - t0) < secs; n++)
+        rc = vf_blk_io(b, VF_BLK_T_IN, (n * 2048) % (b->sectors - 2048), buf, 1u << 20);
+    if (rc == 0)
+        printf("blk bench: 1 MiB sequential read: %.1f MB/s\n", n * 1048576.0 / t / 1e6);
     free(buf);
     return rc;
 }
@@ -168,6 +207,8 @@ static int cmd_blk(struct vf *vf, int argc, char **argv)
     } else if (!strcmp(argv[0], "verify")) {
         rc = blk_verify(&b, argc > 1 ? strtoull(argv[1], NULL, 0) : 1,
                         argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 200);
+    } else if (!strcmp(argv[0], "bench")) {
+        rc = blk_bench(&b, argc > 1 ? atof(argv[1]) : 2.0);
     } else if (!strcmp(argv[0], "flush")) {
         rc = vf_blk_io(&b, VF_BLK_T_FLUSH, 0, NULL, 0);
     } else if (!strcmp(argv[0], "id")) {
@@ -356,7 +397,7 @@ static void usage(FILE *o)
     fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--xen DEVID] [--wait MS] COMMAND\n"
           "  --xen DEVID  use device/virtio_msg/DEVID of this Xen domain (not the host bus)\n"
           "  info | blk read SECTOR COUNT | blk write SECTOR | blk verify [SEED [OPS]]\n"
-          "  blk flush | blk id | rng BYTES | console write TEXT | console read [MS]\n"
+          "  blk flush | blk id | blk bench [SECONDS] | rng BYTES | console write TEXT | console read [MS]\n"
           "  net ping OUR-IPV4 TARGET-IPV4 [COUNT]\n"
           "  watch MS (follow device hot-add and removal) | demo\n"
           "  soak SECONDS [SEED]  random versioned writes that must survive backend\n"

@@ -74,8 +74,8 @@ TESTS += tests/integration/hotplug.sh
 EXTRA_DIST += tests/integration/hotplug.sh
 TESTS += tests/integration/net.sh
 EXTRA_DIST += tests/integration/net.sh tests/integration/tap.sh
-TESTS += tests/integration/restart.sh tests/integration/kill-frontend.sh
-EXTRA_DIST += tests/integration/restart.sh tests/integration/kill-frontend.sh
+TESTS += tests/integration/restart.sh tests/integration/kill-frontend.sh tests/integration/blk-mq.sh
+EXTRA_DIST += tests/integration/restart.sh tests/integration/kill-frontend.sh tests/integration/blk-mq.sh
 if HAVE_XEN
 TESTS += tests/integration/xl-config.sh
 endif
