@@ -336,13 +336,12 @@ struct cfg {
     int n;
 };
 
-static int load_cfg(struct cfg *c, const char *file, int nextra, char **extra)
+static int load_cfg_(struct cfg *c, const char *file, int nextra, char **extra)
 {
     XLU_ConfigList *l;
     char msg[600];
     int i, count = 0, rc;
 
-    memset(c, 0, sizeof(*c));
     c->xlu = xlu_cfg_init(stderr, file);
     if (!c->xlu)
         return die("out of memory", 1);
@@ -383,6 +382,20 @@ static int load_cfg(struct cfg *c, const char *file, int nextra, char **extra)
     return 0;
 }
 
+/* Parse @file (plus xl-style overrides); on failure nothing is left allocated. */
+static int load_cfg(struct cfg *c, const char *file, int nextra, char **extra)
+{
+    int rc;
+
+    memset(c, 0, sizeof(*c));
+    rc = load_cfg_(c, file, nextra, extra);
+    if (rc && c->xlu) {
+        xlu_cfg_destroy(c->xlu);
+        c->xlu = NULL;
+    }
+    return rc;
+}
+
 static int run(char *const argv[])
 {
     pid_t pid;
@@ -407,8 +420,10 @@ static int cmd_create(struct xs_handle *xs, const char *file, int nextra, char *
 
     if (load_cfg(&c, file, nextra, extra))
         return 1;
-    if (!c.name)
+    if (!c.name) {
+        xlu_cfg_destroy(c.xlu);
         return die("the config has no name=", 1);
+    }
     argv[n++] = (char *)xl;
     argv[n++] = "create";
     argv[n++] = "-p";
@@ -416,10 +431,10 @@ static int cmd_create(struct xs_handle *xs, const char *file, int nextra, char *
     for (i = 0; i < nextra && n < 62; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
-    if (run(argv) != 0)
-        return die("xl create -p failed", 1);
-    if (resolve(xs, c.name, &fe))
-        return die("the new domain is not in xenstore", 1);
+    if (run(argv) != 0 || resolve(xs, c.name, &fe)) {
+        xlu_cfg_destroy(c.xlu);
+        return die("xl create -p failed (or the new domain is not in xenstore)", 1);
+    }
     snprintf(dom, sizeof(dom), "%u", fe);
     for (i = 0; i < c.n; i++)
         if (attach(xs, fe, &c.e[i])) {
@@ -431,8 +446,10 @@ static int cmd_create(struct xs_handle *xs, const char *file, int nextra, char *
         }
     {
         char *u[] = { (char *)xl, "unpause", dom, NULL };
-        if (run(u) != 0)
+        if (run(u) != 0) {
+            xlu_cfg_destroy(c.xlu);
             return die("xl unpause failed", 1);
+        }
     }
     printf("dom%u (%s) created with %d virtio_msg device(s)\n", fe, c.name, c.n);
     xlu_cfg_destroy(c.xlu);

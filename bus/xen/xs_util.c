@@ -10,6 +10,7 @@
 
 #define PATHMAX 256
 
+static int vpath(char *buf, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static int vpath(char *buf, const char *fmt, va_list ap)
 {
     int n = vsnprintf(buf, PATHMAX, fmt, ap);
