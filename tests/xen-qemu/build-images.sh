@@ -76,7 +76,7 @@ fi
 
 # dom0: Xen tools, our backend and xl integration, the test script.
 r=$out/dom0; base "$r"
-copy_bin "$r" $xenbin/xl $xenbin/xenstored $xenbin/xenconsoled $xenbin/xen-init-dom0 /bin/bash /usr/bin/flock \
+copy_bin "$r" $xenbin/xl $xenbin/xenstored $xenbin/xenconsoled $xenbin/xen-init-dom0 \
     "$build/virtio-msg-backend" "$build/xl-virtio-msg" "$build/tests/integration/unix-chat"
 for f in virtio-msg-backend xl-virtio-msg tests/integration/unix-chat; do
     mv "$r$build/$f" "$r/usr/bin/"
@@ -88,6 +88,7 @@ cp "$out/vmlinuz" "$r/root/vmlinuz"
 cp "$out/domU.cpio.gz" "$r/root/domU.cpio.gz"
 [ -e "$out/domU-linux.cpio.gz" ] && cp "$out/domU-linux.cpio.gz" "$r/root/"
 install -m 755 "$here/dom0-tests.sh" "$r/etc/init-dom0"
+install -m 755 "$here/vbd-loop.sh" "$r/etc/xen/scripts/vbd-loop"
 cp "$here/guest.cfg" "$here/guest-linux.cfg" "$r/root/"
 (cd "$r" && find . | cpio -H newc -o --quiet | gzip -1 > "$out/dom0.cpio.gz")
 ls -la "$out"/*.gz "$out/xen" "$out/vmlinuz" | awk '{print "build-images:", $5, $9}'

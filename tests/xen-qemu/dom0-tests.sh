@@ -177,7 +177,7 @@ linux_guest() {
     echo "$OUT" | grep -q reload-ok; res $? "Linux guest: unbind, rmmod and insmod again: the disk comes back with its files"
     # Xen's own PV block path on the same image in the same boot: the
     # figures are printed for bench/ (XB: lines), only the data is checked.
-    xl block-attach lguest "format=raw,vdev=xvdb,access=rw,target=/root/disk2.img" > /tmp/ba.out 2>&1
+    xl block-attach lguest "format=raw,vdev=xvdb,access=rw,script=vbd-loop,target=/root/disk2.img" > /tmp/ba.out 2>&1
     rc=$?; cat /tmp/ba.out
     res $rc "blkfront: xl block-attach of the same image (blkback in dom0)"
     rpc 60 "insmod $M/xen-blkfront.ko; sleep 3; ls /dev/xvdb && echo 3 > /proc/sys/vm/drop_caches && A=\$(dd if=/dev/vda bs=1M count=16 2>/dev/null | md5sum) && B=\$(dd if=/dev/xvdb bs=1M count=16 2>/dev/null | md5sum) && echo \$A \$B && [ \"\$A\" = \"\$B\" ]"
