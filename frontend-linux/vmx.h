@@ -35,6 +35,19 @@ struct vmx_ring_ctl {                /* bus/common/msg_ring.h */
 
 struct vmx_dev;
 
+/* Persistently granted bounce pool (vmx_dma.c): with it every DMA address
+ * the device sees is one of these pages, granted once, so the backend may
+ * keep its mappings (feature-persistent=1), as blkback does. */
+struct vmx_pool {
+	u8 *mem;
+	grant_ref_t first;               /* page i has ref first + i */
+	unsigned int npages;
+	unsigned long *used;             /* bitmap */
+	struct vmx_slot { void *orig; u32 size; u8 dir; } *slot;
+	spinlock_t lock;
+	unsigned long fails;             /* pool full: the request is retried */
+};
+
 /* What the virtio core holds: freed by its release, after unregister. */
 struct vmx_vdev {
 	struct virtio_device vdev;
@@ -68,6 +81,8 @@ struct vmx_dev {                     /* lives as long as the xenbus device */
 	struct mutex io_lock;            /* the two buffers below */
 	u8 req_msg[VMX_MAX_MSG], req_out[VMX_MAX_MSG];
 
+	struct vmx_pool *pool;           /* NULL: a grant per mapping */
+
 	/* the device */
 	u32 device_id, vendor_id, num_feature_bits, config_size, max_vqs;
 	u32 config_gen;
@@ -75,6 +90,8 @@ struct vmx_dev {                     /* lives as long as the xenbus device */
 	struct work_struct connect_work;
 	u64 events, strays;
 };
+
+extern unsigned int vmx_pool_pages;  /* module parameter pool_pages */
 
 /* vmx_ring.c */
 int vmx_ring_setup(struct vmx_dev *v);
@@ -92,5 +109,7 @@ void vmx_virtio_event(struct vmx_dev *v, u8 msg_id, u32 vq_index);
 
 /* vmx_dma.c */
 extern const struct dma_map_ops vmx_grant_dma_ops;
+struct vmx_pool *vmx_pool_create(domid_t domid, unsigned int npages);
+void vmx_pool_destroy(struct vmx_pool *p);
 
 #endif

@@ -26,6 +26,10 @@
 #include "vmx.h"
 
 /* @backend_gone: fail requests at once instead of waiting for answers. */
+unsigned int vmx_pool_pages = 1024;
+module_param_named(pool_pages, vmx_pool_pages, uint, 0444);
+MODULE_PARM_DESC(pool_pages, "pages of persistently granted bounce pool per device (0: a grant per mapping)");
+
 static void vmx_disconnect(struct vmx_dev *v, bool backend_gone)
 {
 	flush_work(&v->connect_work);

@@ -233,6 +233,13 @@ int vmx_ring_setup(struct vmx_dev *v)
 	v->irq = rc;
 	v->tx_prod = v->rx_cons = 0;
 	v->broken = false;
+	if (vmx_pool_pages) {
+		v->pool = vmx_pool_create(xdev->otherend_id, vmx_pool_pages);
+		if (!v->pool) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	}
 again:
 	rc = xenbus_transaction_start(&xbt);
 	if (rc)
@@ -248,9 +255,10 @@ again:
 		rc = xenbus_printf(xbt, xdev->nodename, "event-channel", "%u", v->evtchn);
 	if (!rc)
 		rc = xenbus_printf(xbt, xdev->nodename, "msg-size", "%u", VMX_MAX_MSG);
-	/* Grants are per mapping (like Linux grant DMA): nothing to cache. */
+	/* With the pool, grants are never revoked: the backend may keep its
+	 * mappings.  Without it they are per mapping, like Linux grant DMA. */
 	if (!rc)
-		rc = xenbus_printf(xbt, xdev->nodename, "feature-persistent", "0");
+		rc = xenbus_printf(xbt, xdev->nodename, "feature-persistent", "%u", v->pool ? 1 : 0);
 	if (rc) {
 		xenbus_transaction_end(xbt, 1);
 		goto fail;
@@ -289,4 +297,6 @@ void vmx_ring_teardown(struct vmx_dev *v)
 			}
 		v->ring = NULL;          /* pages now owned by the grant code */
 	}
+	vmx_pool_destroy(v->pool);
+	v->pool = NULL;
 }
