@@ -11,3 +11,12 @@ if command -v valgrind >/dev/null; then
     echo "== codec: encode + validate + decode, instructions per message (callgrind)"
     echo "$a $c" | awk '{ printf "%-34s %12.1f %12s %-6s %8s  %s\n", "per message (10 kinds, mean)", ($2 - $1) / 100000, "-", "instr", "-", "<= 100" }'
 fi
+# Xen in QEMU: the virtio-msg disk (Linux guest, our module) against Xen's
+# own blkfront/blkback on the same image in the same boot.  Slow (a Xen
+# boot under TCG): BENCH_XEN=0 skips it.
+if [ "${BENCH_XEN:-1}" = 1 ] && [ -e /boot/xen-4.17-amd64.gz ] && command -v qemu-system-x86_64 >/dev/null; then
+    echo "== Xen 4.17 in QEMU/TCG: virtio-msg blk vs PV blkfront, same image, same boot (target >= 1.0x)"
+    src=$(cd "$(dirname "$0")/.." && pwd)
+    VMSG_DOM0_ARGS=vmsg_only=linux "$src/tests/xen-qemu/run.sh" "$(cd "$b" && pwd)" >"$b/bench-xen.out" 2>&1
+    grep -E '^  (seq|rand)' "$b/bench-xen.out" || { echo "xen bench did not run (see $b/bench-xen.out)"; exit 1; }
+fi
