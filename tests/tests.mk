@@ -51,6 +51,15 @@ tests_fuzz_fuzz_device_LDADD = libvirtio-msg.la
 tests_fuzz_fuzz_ring_SOURCES = tests/fuzz/fuzz_ring.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_ring_LDADD = libvirtio-msg.la
 tests_fuzz_fuzz_xlentry_SOURCES = tests/fuzz/fuzz_xlentry.c tools/xl_entry.c tools/xl_entry.h $(FUZZ_COMMON)
+# The backend's reading of xenstore, the Xen libraries replaced by fakes.
+if HAVE_XEN
+check_PROGRAMS += tests/fuzz/fuzz_xsconnect
+TESTS += tests/fuzz/replay-xsconnect.sh
+tests_fuzz_fuzz_xsconnect_SOURCES = tests/fuzz/fuzz_xsconnect.c bus/xen/xen_be.c bus/xen/xs_util.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_xsconnect_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bus/xen $(XEN_CFLAGS)
+tests_fuzz_fuzz_xsconnect_LDADD = libvirtio-msg.la
+endif
+EXTRA_DIST += tests/fuzz/fuzz_xsconnect.c tests/fuzz/replay-xsconnect.sh
 EXTRA_DIST += tests/fuzz/replay-decode.sh tests/fuzz/replay-virtq.sh \
 	tests/fuzz/replay-device.sh tests/fuzz/replay-ring.sh tests/fuzz/replay-xlentry.sh \
 	tests/fuzz/run-libfuzzer.sh tools/xl_entry.c tools/xl_entry.h \

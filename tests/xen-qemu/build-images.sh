@@ -63,7 +63,8 @@ if [ -n "${VMX_KO:-}" ]; then
     for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/block/virtio_blk \
              drivers/char/virtio_console drivers/char/hw_random/virtio-rng \
              lib/crc16 fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 crypto/crc32c_generic \
-             drivers/block/xen-blkfront; do
+             drivers/block/xen-blkfront net/core/failover drivers/net/net_failover \
+             drivers/net/virtio_net; do
         cp "/lib/modules/$kver/kernel/$m.ko" "$d/lib/modules/"
     done
     cp "$VMX_KO" "$d/lib/modules/virtio_msg_xen.ko"

@@ -163,6 +163,15 @@ linux_guest() {
     echo "$OUT" | grep -q ping-from-dom0; res $? "Linux guest: virtio_console carries a line from dom0 to /dev/hvc*"
     wait $CHAT
     grep -q pong-from-linux /tmp/chat2.out; res $? "Linux guest: a line written to /dev/hvc* reaches dom0"
+    # virtio_net: a tap in dom0, the kernel's own driver in the guest, ping both ways.
+    MAC=52:54:00:12:34:56
+    xl-virtio-msg attach lguest "type=net,tap=vmsgtap0,mac=$MAC,devid=3"; rc=$?
+    ip addr add 10.99.0.1/24 dev vmsgtap0 && ip link set vmsgtap0 up
+    res $rc "Linux guest: hot-add a virtio-net device on a dom0 tap"
+    rpc 60 "for m in failover net_failover virtio_net; do insmod $M/\$m.ko; done; sleep 3; for i in /sys/class/net/*; do [ \"\$(cat \$i/address)\" = $MAC ] && IF=\${i##*/}; done; echo if=\$IF; ip addr add 10.99.0.2/24 dev \$IF && ip link set \$IF up && sleep 1 && ping -c 3 -W 3 10.99.0.1"
+    res $? "Linux guest: virtio_net binds, gets the MAC from config space, pings dom0 through the tap"
+    ping -c 3 -W 3 10.99.0.2 > /tmp/ping.out 2>&1; rc=$?; tail -n 2 /tmp/ping.out
+    res $rc "dom0 pings the Linux guest over virtio-msg net"
     xl-virtio-msg detach lguest 2; res $? "Linux guest: detach the rng while running"
     sleep 2
     rpc 30 "cat /sys/class/misc/hw_random/rng_available; ls /sys/bus/virtio/devices"
