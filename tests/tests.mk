@@ -73,7 +73,10 @@ TESTS += tests/test-decode-tool.sh
 EXTRA_DIST += tests/test-decode-tool.sh tests/data
 
 # End-to-end tests on the host bus (real processes).
-check_PROGRAMS += tests/integration/unix-chat tests/integration/hostile-front
+check_PROGRAMS += tests/integration/unix-chat tests/integration/hostile-front \
+	tests/integration/attack
+tests_integration_attack_SOURCES = tests/integration/attack.c
+tests_integration_attack_LDADD = libvirtio-msg.la
 tests_integration_unix_chat_SOURCES = tests/integration/unix-chat.c
 tests_integration_hostile_front_SOURCES = tests/integration/hostile-front.c
 tests_integration_hostile_front_LDADD = libvirtio-msg.la
@@ -83,8 +86,10 @@ TESTS += tests/integration/hotplug.sh
 EXTRA_DIST += tests/integration/hotplug.sh
 TESTS += tests/integration/net.sh
 EXTRA_DIST += tests/integration/net.sh tests/integration/tap.sh
-TESTS += tests/integration/restart.sh tests/integration/kill-frontend.sh tests/integration/blk-mq.sh
-EXTRA_DIST += tests/integration/restart.sh tests/integration/kill-frontend.sh tests/integration/blk-mq.sh
+TESTS += tests/integration/restart.sh tests/integration/kill-frontend.sh tests/integration/blk-mq.sh \
+	tests/integration/hostile.sh
+EXTRA_DIST += tests/integration/restart.sh tests/integration/kill-frontend.sh tests/integration/blk-mq.sh \
+	tests/integration/hostile.sh
 if HAVE_XEN
 TESTS += tests/integration/xl-config.sh
 endif

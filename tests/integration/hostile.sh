@@ -1,0 +1,58 @@
+#!/bin/bash
+# The hostile-frontend suite: every attack of tests/integration/attack.c,
+# each its own test, run against one backend while another frontend keeps
+# writing and verifying its data.  After each attack: the attack was
+# rejected as the spec says (connection cut, message dropped with the next
+# one answered, or DEVICE_NEEDS_RESET), the backend holds no mapping for
+# the attacker, and the victim's data still verifies.  Host bus, TAP.
+b=${top_builddir:-.}
+tmp=$(mktemp -d)
+trap 'kill $bepid $vpid 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/tap.sh"
+status() {
+    local before after
+    before=$(grep -c "status:" "$tmp/be.log")
+    kill -USR1 $bepid
+    for _ in $(seq 100); do
+        after=$(grep -c "status:" "$tmp/be.log"); [ "$after" -gt "$before" ] && break; sleep 0.05
+    done
+    grep "status:" "$tmp/be.log" | tail -n 1
+}
+
+truncate -s 16M "$tmp/victim.img" "$tmp/attacker.img"
+"$b/virtio-msg-backend" --socket "$tmp/s" --verbose \
+    -d "blk,domid=1,file=$tmp/victim.img" -d "blk,domid=4,file=$tmp/attacker.img" \
+    </dev/null 2>"$tmp/be.log" &
+bepid=$!
+# The victim: write-and-verify rounds until told to stop.
+( i=0; while [ ! -e "$tmp/stop" ]; do i=$((i + 1))
+      "$b/virtio-msg-front" --socket "$tmp/s" --domid 1 --wait 5000 blk verify "$i" 20 \
+          >"$tmp/victim.last" 2>&1 || { echo "round $i failed" >>"$tmp/victim.fail"; cat "$tmp/victim.last" >>"$tmp/victim.fail"; }
+      echo "$i" >"$tmp/victim.rounds"; done ) &
+vpid=$!
+sleep 0.5
+count=0
+for a in $("$b/tests/integration/attack" list); do
+    timeout 60 "$b/tests/integration/attack" "$a" "$tmp/s" 4 >"$tmp/a.out" 2>&1
+    rc=$?
+    sleep 0.1
+    line=$(status)
+    # Between attacks the attacker is disconnected: nothing may stay mapped
+    # for it (the victim may hold a connection of its own).
+    held=$(echo "$line" | sed -n 's/.* \([0-9]*\) host grant mapping(s).*/\1/p')
+    [ $rc -eq 0 ] && kill -0 $bepid 2>/dev/null && [ -e "$tmp/victim.rounds" ] && [ ! -e "$tmp/victim.fail" ]
+    ok "attack $a: rejected as the spec says, backend alive, victim's data intact" $?
+    [ $rc -eq 0 ] || sed 's/^/#   /' "$tmp/a.out"
+    count=$((count + 1))
+done
+touch "$tmp/stop"; wait $vpid
+rounds=$(cat "$tmp/victim.rounds" 2>/dev/null || echo 0)
+[ ! -e "$tmp/victim.fail" ] && [ "$rounds" -gt 1 ]
+ok "victim: $rounds write-and-verify rounds during $count attacks, all intact" $?
+[ -e "$tmp/victim.fail" ] && sed 's/^/# /' "$tmp/victim.fail" | head -n 20
+sleep 0.3
+line=$(status); echo "# $line"
+echo "$line" | grep -q "status: 0 host frontend(s), 0 host grant mapping(s)"
+ok "after the suite: no frontend connected, no grant mapping held" $?
+echo "# attacks: $count"
+tap_done
