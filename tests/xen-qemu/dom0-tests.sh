@@ -29,6 +29,11 @@ dd if=/dev/zero of=/root/disk.img bs=1M count=16 2>/dev/null
 start_backend
 sleep 1
 
+wait_for() {  # wait_for FILE TEXT SECONDS: until TEXT is in FILE
+    local i=0
+    while [ $i -lt $(($3 * 5)) ]; do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.2; i=$((i + 1)); done
+    return 1
+}
 SEQ=0
 rpc() {  # rpc SECONDS COMMAND: run COMMAND in the domU; $OUT, exit status
     local to=$1 i=0 r=""; shift
@@ -76,13 +81,13 @@ got=$(dd if=/root/disk.img bs=512 skip=4096 count=16 2>/dev/null | md5sum | cut 
 rpc 60 "$FRONT 0 blk id"
 echo "$OUT" | grep -q xenqemu; res $? "blk: GET_ID returns the serial"
 
-unix-chat /run/vmsg-con0.sock "ping-from-dom0" 8000 > /tmp/chat.out 2>&1 &
+unix-chat /run/vmsg-con0.sock "ping-from-dom0" 60000 > /tmp/chat.out 2>&1 &
 CHAT=$!
 rpc 60 "$FRONT 1 console read 4000"
 echo "$OUT" | grep -q ping-from-dom0; res $? "console: dom0 input reaches the domU"
 rpc 60 "$FRONT 1 console write pong-from-domU"
-wait $CHAT
-grep -q pong-from-domU /tmp/chat.out; res $? "console: domU output reaches dom0"
+wait_for /tmp/chat.out pong-from-domU 30; res $? "console: domU output reaches dom0"
+kill $CHAT 2>/dev/null; wait $CHAT 2>/dev/null
 
 rpc 60 "$FRONT 2 rng 32"
 rc=$?
@@ -156,13 +161,13 @@ linux_guest() {
     res $? "Linux guest: virtio_rng is in rng_available and /dev/hwrng delivers bytes"
     # The guest opens its port first: a tty drops input nobody has open.
     rpc 40 "H=\$(ls /dev/hvc* | grep -v hvc0 | head -n 1); echo using \$H; stty -F \$H raw -echo 2>/dev/null; (timeout 12 cat \$H > /tmp/hvc.in &); echo reading"
-    unix-chat /run/vmsg-con2.sock "ping-from-dom0" 6000 > /tmp/chat2.out 2>&1 &
+    unix-chat /run/vmsg-con2.sock "ping-from-dom0" 60000 > /tmp/chat2.out 2>&1 &
     CHAT=$!
     sleep 1
     rpc 30 "H=\$(ls /dev/hvc* | grep -v hvc0 | head -n 1); echo pong-from-linux > \$H; sleep 2; cat /tmp/hvc.in"
     echo "$OUT" | grep -q ping-from-dom0; res $? "Linux guest: virtio_console carries a line from dom0 to /dev/hvc*"
-    wait $CHAT
-    grep -q pong-from-linux /tmp/chat2.out; res $? "Linux guest: a line written to /dev/hvc* reaches dom0"
+    wait_for /tmp/chat2.out pong-from-linux 30; res $? "Linux guest: a line written to /dev/hvc* reaches dom0"
+    kill $CHAT 2>/dev/null; wait $CHAT 2>/dev/null
     # virtio_net: a tap in dom0, the kernel's own driver in the guest, ping both ways.
     MAC=52:54:00:12:34:56
     xl-virtio-msg attach lguest "type=net,tap=vmsgtap0,mac=$MAC,devid=3"; rc=$?
