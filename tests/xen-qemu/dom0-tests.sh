@@ -128,10 +128,17 @@ r2=$?
 rpc 10 "($FRONT 0 soak 120 9 > /tmp/soak2.out 2>&1 &)"
 sleep 8
 xl destroy guest; res $? "xl destroy of the domU with blk I/O in flight"
-sleep 3
-kill -USR1 $BE; sleep 1
-tail -n 3 /var/log/vmsg-backend.log
-tail -n 1 /var/log/vmsg-backend.log | grep -q "0 connected, 0 grant mapping(s) held, 0 event channel(s) bound"
+# The backend learns of it from @releaseDomain; then ask what it holds.
+wait_for /var/log/vmsg-backend.log "dom$D is gone" 30
+n0=$(grep -c "xen status" /var/log/vmsg-backend.log)
+kill -USR1 $BE
+i=0
+while [ "$(grep -c "xen status" /var/log/vmsg-backend.log)" -le "$n0" ] && [ $i -lt 100 ]; do
+    sleep 0.2; i=$((i + 1))
+done
+grep "xen status" /var/log/vmsg-backend.log | tail -n 1
+grep "xen status" /var/log/vmsg-backend.log | tail -n 1 |
+    grep -q "0 connected, 0 grant mapping(s) held, 0 event channel(s) bound"
 res $? "after xl destroy: backend holds no grant mapping or event channel"
 [ -z "$(xenstore-ls /local/domain/0/backend/virtio_msg/$D 2>/dev/null)" ]
 res $? "after xl destroy: the backend removed its xenstore nodes for the domain"
