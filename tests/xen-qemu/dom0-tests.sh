@@ -158,7 +158,7 @@ linux_guest() {
     M=/lib/modules
     rpc 60 "for m in virtio_ring virtio virtio_blk virtio_console virtio-rng crc16 mbcache jbd2 crc32c_generic ext4; do insmod $M/\$m.ko || exit 1; done; echo base-modules-ok"
     res $? "Linux guest: the kernel's own virtio and ext4 modules load"
-    rpc 60 "insmod $M/virtio_msg_xen.ko && sleep 4 && ls /dev/vd* && cat /sys/class/misc/hw_random/rng_available && ls /dev/hvc*; dmesg | grep -iE 'virtio|vd[a-z]' | tail -c 900"
+    rpc 60 "insmod $M/virtio_msg_xen.ko && for t in \$(seq 60); do [ -e /dev/vda ] && [ -e /dev/hvc1 ] && grep -q virtio_rng /sys/class/misc/hw_random/rng_available && break; sleep 0.5; done; ls /dev/vd* && cat /sys/class/misc/hw_random/rng_available && ls /dev/hvc*; dmesg | grep -iE 'virtio|vd[a-z]' | tail -c 900"
     echo "$OUT" | grep -q "/dev/vda"; res $? "Linux guest: with only our module added, a virtio-msg disk appears as /dev/vda"
     rpc 200 "mkfs.ext4 -q -F /dev/vda && mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && for i in 1 2 3 4; do dd if=/dev/urandom of=/mnt/f\$i bs=64k count=\$((i * 8)) 2>/dev/null; done && (cd /mnt && md5sum f1 f2 f3 f4 > /root/sums) && umount /mnt && e2fsck -fn /dev/vda && echo fs-ok"
     echo "$OUT" | grep -q fs-ok; res $? "Linux guest: mkfs.ext4, mount, write files with checksums, umount, fsck -n clean"
@@ -180,28 +180,26 @@ linux_guest() {
     xl-virtio-msg attach lguest "type=net,tap=vmsgtap0,mac=$MAC,devid=3"; rc=$?
     ip addr add 10.99.0.1/24 dev vmsgtap0 && ip link set vmsgtap0 up
     res $rc "Linux guest: hot-add a virtio-net device on a dom0 tap"
-    rpc 60 "for m in failover net_failover virtio_net; do insmod $M/\$m.ko; done; sleep 3; for i in /sys/class/net/*; do [ \"\$(cat \$i/address)\" = $MAC ] && IF=\${i##*/}; done; echo if=\$IF; ip addr add 10.99.0.2/24 dev \$IF && ip link set \$IF up && sleep 1 && ping -c 3 -W 3 10.99.0.1"
+    rpc 60 "for m in failover net_failover virtio_net; do insmod $M/\$m.ko; done; for t in \$(seq 60); do for i in /sys/class/net/*; do [ \"\$(cat \$i/address)\" = $MAC ] && IF=\${i##*/}; done; [ -n \"\$IF\" ] && break; sleep 0.5; done; echo if=\$IF; ip addr add 10.99.0.2/24 dev \$IF && ip link set \$IF up && sleep 1 && ping -c 3 -W 3 10.99.0.1"
     res $? "Linux guest: virtio_net binds, gets the MAC from config space, pings dom0 through the tap"
     ping -c 3 -W 3 10.99.0.2 > /tmp/ping.out 2>&1; rc=$?; tail -n 2 /tmp/ping.out
     res $rc "dom0 pings the Linux guest over virtio-msg net"
     xl-virtio-msg detach lguest 2; res $? "Linux guest: detach the rng while running"
-    sleep 2
-    rpc 30 "cat /sys/class/misc/hw_random/rng_available; ls /sys/bus/virtio/devices"
+    rpc 40 "for t in \$(seq 60); do grep -q virtio_rng /sys/class/misc/hw_random/rng_available || break; sleep 0.5; done; cat /sys/class/misc/hw_random/rng_available; ls /sys/bus/virtio/devices"
     ! echo "$OUT" | grep -q virtio_rng; res $? "Linux guest: the rng is gone from rng_available"
     xl-virtio-msg attach lguest "type=rng,devid=2"; res $? "Linux guest: re-attach the rng while running"
-    sleep 3
-    rpc 30 "cat /sys/class/misc/hw_random/rng_available"
+    rpc 40 "for t in \$(seq 60); do grep -q virtio_rng /sys/class/misc/hw_random/rng_available && break; sleep 0.5; done; cat /sys/class/misc/hw_random/rng_available"
     echo "$OUT" | grep -q virtio_rng; res $? "Linux guest: the re-attached rng is back in rng_available"
     # Like xen-blkfront, the module is in use while devices are bound:
     # unbind them (each device closes cleanly), rmmod, insmod, rebind.
-    rpc 90 "U=/sys/bus/xen/drivers/virtio_msg; for d in \$U/virtio_msg-*; do echo \${d##*/} > \$U/unbind; done; rmmod virtio_msg_xen && sleep 1 && ! ls /dev/vda 2>/dev/null && insmod $M/virtio_msg_xen.ko && sleep 5 && mount -t ext4 /dev/vda /mnt && cd /mnt && md5sum -c /root/sums && cd / && umount /mnt && echo reload-ok"
+    rpc 90 "U=/sys/bus/xen/drivers/virtio_msg; for d in \$U/virtio_msg-*; do echo \${d##*/} > \$U/unbind; done; rmmod virtio_msg_xen && sleep 1 && ! ls /dev/vda 2>/dev/null && insmod $M/virtio_msg_xen.ko && for t in \$(seq 60); do [ -e /dev/vda ] && break; sleep 0.5; done && sleep 1 && mount -t ext4 /dev/vda /mnt && cd /mnt && md5sum -c /root/sums && cd / && umount /mnt && echo reload-ok"
     echo "$OUT" | grep -q reload-ok; res $? "Linux guest: unbind, rmmod and insmod again: the disk comes back with its files"
     # Xen's own PV block path on the same image in the same boot: the
     # figures are printed for bench/ (XB: lines), only the data is checked.
     xl block-attach lguest "format=raw,vdev=xvdb,access=rw,script=vbd-loop,target=/root/disk2.img" > /tmp/ba.out 2>&1
     rc=$?; cat /tmp/ba.out
     res $rc "blkfront: xl block-attach of the same image (blkback in dom0)"
-    rpc 60 "insmod $M/xen-blkfront.ko; sleep 3; ls /dev/xvdb && echo 3 > /proc/sys/vm/drop_caches && A=\$(dd if=/dev/vda bs=1M count=16 2>/dev/null | md5sum) && B=\$(dd if=/dev/xvdb bs=1M count=16 2>/dev/null | md5sum) && echo \$A \$B && [ \"\$A\" = \"\$B\" ]"
+    rpc 60 "insmod $M/xen-blkfront.ko; for t in \$(seq 60); do [ -e /dev/xvdb ] && break; sleep 0.5; done; ls /dev/xvdb && echo 3 > /proc/sys/vm/drop_caches && A=\$(dd if=/dev/vda bs=1M count=16 2>/dev/null | md5sum) && B=\$(dd if=/dev/xvdb bs=1M count=16 2>/dev/null | md5sum) && echo \$A \$B && [ \"\$A\" = \"\$B\" ]"
     res $? "blkfront and the virtio-msg disk read the same 16 MiB of the same image"
     rpc 300 "for m in seqread randread; do blkbench /dev/vda \$m 6 32; blkbench /dev/xvdb \$m 6 32; done; blkbench /dev/vda seqwrite 6 8 40; blkbench /dev/xvdb seqwrite 6 8 50"
     echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^/dev/' | sed 's/^/XB: /'
