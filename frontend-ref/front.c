@@ -321,20 +321,3 @@ int vf_poll(struct vf *vf, int timeout_ms)
 {
     return vmsg_ring_ep_poll(vf->ep, timeout_ms);
 }
-
-int vf_parse_uint(const char *s, uint32_t max, uint32_t *v)
-{
-    unsigned long long x = 0;
-
-    if (!*s || strlen(s) > 10)
-        return -EINVAL;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return -EINVAL;
-        x = x * 10 + (unsigned)(*s - '0');
-    }
-    if (x > max)
-        return -EINVAL;
-    *v = (uint32_t)x;
-    return 0;
-}

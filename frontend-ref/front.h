@@ -91,9 +91,6 @@ void *vf_wait(struct vf_dev *d, unsigned q, uint32_t *len, int timeout_ms, int *
 int vf_connect_xen(struct vf *vf, const char *devid, int wait_ms);
 void vf_close_xen(struct vf *vf);
 
-/* A plain decimal number no greater than @max: 0 or -EINVAL. */
-int vf_parse_uint(const char *s, uint32_t max, uint32_t *v);
-
 const char *vf_type_name(uint32_t device_id);
 
 /*

@@ -7,6 +7,7 @@
 
 #ifdef HAVE_XEN
 #include "virtio-msg/xen.h"
+#include "../bus/xen/xs_util.h"
 
 int vf_connect_xen(struct vf *vf, const char *devid, int wait_ms)
 {
@@ -14,9 +15,9 @@ int vf_connect_xen(struct vf *vf, const char *devid, int wait_ms)
     uint32_t id, pages = VMSG_XEN_POOL_PAGES;
     int rc;
 
-    if (vf_parse_uint(devid, 0x7FFFFFFF, &id))
+    if (xsu_parse_uint(devid, 0x7FFFFFFF, &id))
         return -EINVAL;
-    if (pool && (vf_parse_uint(pool, 65536, &pages) || pages == 0))
+    if (pool && (xsu_parse_uint(pool, 65536, &pages) || pages == 0))
         return -EINVAL;
     vf->xen = calloc(1, sizeof(*vf->xen));
     if (!vf->xen)

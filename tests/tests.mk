@@ -73,13 +73,10 @@ TESTS += tests/test-decode-tool.sh
 EXTRA_DIST += tests/test-decode-tool.sh tests/data
 
 # End-to-end tests on the host bus (real processes).
-check_PROGRAMS += tests/integration/unix-chat tests/integration/hostile-front \
-	tests/integration/attack
+check_PROGRAMS += tests/integration/unix-chat tests/integration/attack
 tests_integration_attack_SOURCES = tests/integration/attack.c
 tests_integration_attack_LDADD = libvirtio-msg.la
 tests_integration_unix_chat_SOURCES = tests/integration/unix-chat.c
-tests_integration_hostile_front_SOURCES = tests/integration/hostile-front.c
-tests_integration_hostile_front_LDADD = libvirtio-msg.la
 TESTS += tests/integration/host-e2e.sh
 EXTRA_DIST += tests/integration/host-e2e.sh
 TESTS += tests/integration/hotplug.sh

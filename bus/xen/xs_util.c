@@ -18,17 +18,26 @@ static int vpath(char *buf, const char *fmt, va_list ap)
     return n < 0 || n >= PATHMAX ? -ENAMETOOLONG : 0;
 }
 
-char *xsu_read(struct xs_handle *xs, xs_transaction_t t, const char *fmt, ...)
+static char *vread(struct xs_handle *xs, xs_transaction_t t, unsigned int *len,
+                   const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+static char *vread(struct xs_handle *xs, xs_transaction_t t, unsigned int *len,
+                   const char *fmt, va_list ap)
 {
     char path[PATHMAX];
+
+    return vpath(path, fmt, ap) ? NULL : xs_read(xs, t, path, len);
+}
+
+char *xsu_read(struct xs_handle *xs, xs_transaction_t t, const char *fmt, ...)
+{
     unsigned int len;
     va_list ap;
-    int rc;
+    char *s;
 
     va_start(ap, fmt);
-    rc = vpath(path, fmt, ap);
+    s = vread(xs, t, &len, fmt, ap);
     va_end(ap);
-    return rc ? NULL : xs_read(xs, t, path, &len);
+    return s;
 }
 
 int xsu_parse_uint(const char *s, uint32_t max, uint32_t *v)
@@ -52,17 +61,14 @@ int xsu_parse_uint(const char *s, uint32_t max, uint32_t *v)
 int xsu_read_uint(struct xs_handle *xs, xs_transaction_t t, uint32_t max,
                   uint32_t *v, const char *fmt, ...)
 {
-    char path[PATHMAX], *s;
     unsigned int len;
     va_list ap;
+    char *s;
     int rc;
 
     va_start(ap, fmt);
-    rc = vpath(path, fmt, ap);
+    s = vread(xs, t, &len, fmt, ap);
     va_end(ap);
-    if (rc)
-        return rc;
-    s = xs_read(xs, t, path, &len);
     if (!s)
         return -ENOENT;
     rc = strlen(s) == len ? xsu_parse_uint(s, max, v) : -EINVAL;

@@ -82,13 +82,13 @@ wait $hold
 # Hostile frontends are cut off; a well-behaved one keeps working meanwhile.
 "$fe" --socket "$tmp/bus.sock" --domid 2 --wait 5000 blk verify 9 300 >"$tmp/v3.out" 2>&1 &
 good=$!
-"$b/tests/integration/hostile-front" ring-overrun "$tmp/bus.sock" 4
+"$b/tests/integration/attack" ring-overrun "$tmp/bus.sock" 4
 ok "hostile: a producer index past the ring gets the frontend disconnected" $?
-"$b/tests/integration/hostile-front" bad-length "$tmp/bus.sock" 4
+"$b/tests/integration/attack" record-too-long "$tmp/bus.sock" 4
 ok "hostile: an oversized record gets the frontend disconnected" $?
-"$b/tests/integration/hostile-front" garbage "$tmp/bus.sock" 4 | grep -q answered
+"$b/tests/integration/attack" garbage "$tmp/bus.sock" 4
 ok "hostile: 500 malformed messages are dropped, the next valid request is answered" $?
-"$b/tests/integration/hostile-front" revoke "$tmp/bus.sock" 4 >/dev/null
+"$b/tests/integration/attack" queue-revoked-grant "$tmp/bus.sock" 4
 ok "hostile: a queue on revoked grants is refused" $?
 wait $good
 [ $? -eq 0 ] && grep -q "all sectors match" "$tmp/v3.out"

@@ -9,15 +9,6 @@ b=${top_builddir:-.}
 tmp=$(mktemp -d)
 trap 'kill $bepid $vpid 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/tap.sh"
-status() {
-    local before after
-    before=$(grep -c "status:" "$tmp/be.log")
-    kill -USR1 $bepid
-    for _ in $(seq 100); do
-        after=$(grep -c "status:" "$tmp/be.log"); [ "$after" -gt "$before" ] && break; sleep 0.05
-    done
-    grep "status:" "$tmp/be.log" | tail -n 1
-}
 
 truncate -s 16M "$tmp/victim.img" "$tmp/attacker.img"
 "$b/virtio-msg-backend" --socket "$tmp/s" --verbose \

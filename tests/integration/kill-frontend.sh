@@ -11,15 +11,6 @@ rounds=${KILL_ROUNDS:-100}
 tmp=$(mktemp -d)
 trap 'kill $bepid 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/tap.sh"
-status() {  # the backend's SIGUSR1 status line
-    local before after
-    before=$(grep -c "status:" "$tmp/be.log")
-    kill -USR1 $bepid
-    for _ in $(seq 100); do
-        after=$(grep -c "status:" "$tmp/be.log"); [ "$after" -gt "$before" ] && break; sleep 0.05
-    done
-    grep "status:" "$tmp/be.log" | tail -n 1
-}
 
 truncate -s 16M "$tmp/d.img"
 ${BACKEND_WRAPPER:-} "$be" --socket "$tmp/s" -d "blk,file=$tmp/d.img" -d rng --verbose </dev/null 2>"$tmp/be.log" &
