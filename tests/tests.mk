@@ -13,10 +13,13 @@ HARNESS = tests/harness.c tests/harness.h
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_codec tests/check_transport tests/check_virtq \
-	tests/check_checklist
+	tests/check_checklist tests/check_grant_pool
 TESTS += tests/check_codec tests/check_transport tests/check_virtq \
-	tests/check_checklist
+	tests/check_checklist tests/check_grant_pool
 
+tests_check_grant_pool_SOURCES = tests/check_grant_pool.c $(HARNESS)
+tests_check_grant_pool_CFLAGS = $(TEST_CFLAGS)
+tests_check_grant_pool_LDADD = $(TEST_LIBS)
 tests_check_codec_SOURCES = tests/check_codec.c $(HARNESS)
 tests_check_codec_CFLAGS = $(TEST_CFLAGS)
 tests_check_codec_LDADD = $(TEST_LIBS)
@@ -75,7 +78,8 @@ EXTRA_DIST += tests/test-decode-tool.sh tests/data
 # End-to-end tests on the host bus (real processes).
 check_PROGRAMS += tests/integration/unix-chat tests/integration/attack
 tests_integration_attack_SOURCES = tests/integration/attack.c
-tests_integration_attack_LDADD = libvirtio-msg.la
+tests_integration_attack_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
+tests_integration_attack_LDADD = $(XEN_LIB) libvirtio-msg.la $(XEN_LIBS)
 tests_integration_unix_chat_SOURCES = tests/integration/unix-chat.c
 TESTS += tests/integration/host-e2e.sh
 EXTRA_DIST += tests/integration/host-e2e.sh

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * attack NAME PATH DOMID: one hostile-frontend attack against a running
- * backend (host bus) whose device 0 for DOMID is a virtio-blk.  Exit 0 if
+ * backend on the host bus whose device 0 for DOMID is a virtio-blk;
+ * attack NAME --xen DEVID: the same from a domU against the Xen backend's
+ * device/virtio_msg/DEVID (a virtio-blk).  Both buses share the ring and
+ * grant-DMA code, so every attack means the same on either.  Exit 0 if
  * the backend answered as the spec says: the connection cut for ring
  * protocol violations, the message dropped (and the next valid request
  * answered) for malformed or illegal messages, DEVICE_NEEDS_RESET for a
  * broken virtqueue.  `attack list` prints every attack name.
- * hostile.sh runs each while another frontend keeps verifying its data.
+ * hostile.sh (and Xen-in-QEMU's dom0-tests.sh) run each while another
+ * frontend keeps verifying its data.
  */
 #include <endian.h>
 #include <errno.h>
@@ -15,10 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "virtio-msg/host.h"
 #include "virtio-msg/msg.h"
 #include "virtio-msg/virtio.h"
-#include "../../bus/host/host_proto.h"
+#ifdef HAVE_XEN
+#include "virtio-msg/xen.h"
+#endif
 
 #define NR  VIRTIO_STATUS_DEVICE_NEEDS_RESET
 #define QS  16u                      /* our queue size */
@@ -26,20 +33,51 @@
 #define F_WRITE 2u
 #define F_INDIRECT 4u
 
-static struct vmsg_host_fe fe;
+/* The connection, whichever bus: its endpoint, ring pages and pool. */
+static struct vmsg_host_fe hfe;
+#ifdef HAVE_XEN
+static struct vmsg_xen_fe xfe;
+#endif
+static struct vmsg_ring_ep *ep;
+static uint8_t *ring_mem;
 static volatile struct vmsg_ring_ctl *ctl;   /* frontend -> backend */
+static uint8_t *(*pool_ptr)(uint64_t addr);  /* our view of a DMA address */
 static uint8_t *qmem;                        /* one granted page: the queue */
 static uint64_t qaddr;
 static uint16_t avail_idx;
 
 /* ---- helpers ---- */
 
+static void kick_be(void)
+{
+    ep->prims->notify(ep->ctx);
+}
+
+/* Host bus: a grant ref is the index of the page in the pool. */
+static uint8_t *host_pool_ptr(uint64_t addr)
+{
+    return hfe.pool.mem + (size_t)((addr & ~VMSG_GDMA_FLAG) >> 12) * 4096;
+}
+
+#ifdef HAVE_XEN
+/* Xen: find the pool page that carries the grant ref. */
+static uint8_t *xen_pool_ptr(uint64_t addr)
+{
+    uint32_t ref = (uint32_t)((addr & ~VMSG_GDMA_FLAG) >> 12), i;
+
+    for (i = 0; i < xfe.pool.npages; i++)
+        if (xfe.pool.refs[i] == ref)
+            return xfe.pool.mem + (size_t)i * 4096 + (addr & 4095);
+    return NULL;
+}
+#endif
+
 static int hangup(void)
 {
     int i;
 
     for (i = 0; i < 30; i++)
-        if (vmsg_host_fe_poll(&fe, 100) == -EPIPE || fe.ep.dead)
+        if (vmsg_ring_ep_poll(ep, 100) == -EPIPE || ep->dead)
             return 0;
     return 1;
 }
@@ -53,8 +91,8 @@ static int xfer(struct vmsg *m, struct vmsg *r, int timeout_ms)
 
     if (n < 0)
         return -EINVAL;
-    fe.ep.timeout_ms = timeout_ms;
-    rc = fe.ep.bus.ops->transfer(&fe.ep.bus, buf, (size_t)n, resp, sizeof(resp), &rlen);
+    ep->timeout_ms = timeout_ms;
+    rc = ep->bus.ops->transfer(&ep->bus, buf, (size_t)n, resp, sizeof(resp), &rlen);
     if (rc == 0 && r && vmsg_decode(resp, rlen, 0, r))
         rc = -EPROTO;
     return rc;
@@ -67,7 +105,7 @@ static int dropped(struct vmsg *m)
 
 static void raw(const void *msg, size_t n)
 {
-    fe.ep.bus.ops->send(&fe.ep.bus, msg, n);
+    ep->bus.ops->send(&ep->bus, msg, n);
 }
 
 static long get_status(void)
@@ -132,7 +170,7 @@ static int live_queue(void)
 {
     if (to_features_ok())
         return -1;
-    qmem = fe.ep.bus.ops->dma_alloc(&fe.ep.bus, 4096, &qaddr);
+    qmem = ep->bus.ops->dma_alloc(&ep->bus, 4096, &qaddr);
     if (!qmem || set_vq(QS, qaddr, qaddr + 256, qaddr + 512, 2000))
         return -1;
     avail_idx = 0;
@@ -182,12 +220,35 @@ static int needs_reset(void)
     return st >= 0 && (st & NR) ? 0 : 1;
 }
 
+/* A grant-DMA address whose grant has ended.  On Xen the DMA pool never
+ * revokes (its grants are persistent), so share a page apart and end it. */
+static int revoked_addr(uint64_t *a)
+{
+    void *p;
+
+#ifdef HAVE_XEN
+    if (ep == &xfe.ep) {
+        struct gnt_share s;
+
+        if (gnt_share_pages(&s, xfe.be_domid, 1))
+            return -1;
+        *a = vmsg_gdma_addr(s.refs[0], 0);
+        gnt_unshare(&s);
+        return 0;
+    }
+#endif
+    if (!(p = ep->bus.ops->dma_alloc(&ep->bus, 4096, a)))
+        return -1;
+    ep->bus.ops->dma_free(&ep->bus, p, 4096, *a);
+    return 0;
+}
+
 /* A granted page to point descriptors at. */
 static uint64_t data_page(void)
 {
     static uint64_t a;
 
-    if (!a && !fe.ep.bus.ops->dma_alloc(&fe.ep.bus, 4096, &a))
+    if (!a && !ep->bus.ops->dma_alloc(&ep->bus, 4096, &a))
         return 0;
     return a;
 }
@@ -197,13 +258,13 @@ static uint64_t data_page(void)
 static int a_ring_overrun(void)
 {
     ctl->prod = htole32(le32toh(ctl->prod) + 3 * VMSG_RING_DATA);
-    vh_notify(fe.ev_to_be);
+    kick_be();
     return hangup();
 }
 
 static void record_hdr(uint16_t len)
 {
-    volatile uint8_t *data = (uint8_t *)fe.ring_mem + VMSG_RING_PAGE_SIZE;
+    volatile uint8_t *data = ring_mem + VMSG_RING_PAGE_SIZE;
     uint32_t p = le32toh(ctl->prod);
 
     data[p % VMSG_RING_DATA] = (uint8_t)len;
@@ -216,7 +277,7 @@ static int a_record_too_long(void)
 {
     record_hdr(0xFFFF);
     ctl->prod = htole32(le32toh(ctl->prod) + 64);
-    vh_notify(fe.ev_to_be);
+    kick_be();
     return hangup();
 }
 
@@ -224,14 +285,14 @@ static int a_record_too_short(void)
 {
     record_hdr(4);
     ctl->prod = htole32(le32toh(ctl->prod) + 8);
-    vh_notify(fe.ev_to_be);
+    kick_be();
     return hangup();
 }
 
 static int a_prod_backwards(void)
 {
     ctl->prod = htole32(le32toh(ctl->prod) - 4);
-    vh_notify(fe.ev_to_be);
+    kick_be();
     return hangup();
 }
 
@@ -239,7 +300,7 @@ static int a_prod_misaligned(void)
 {
     record_hdr(12);
     ctl->prod = htole32(le32toh(ctl->prod) + 6);
-    vh_notify(fe.ev_to_be);
+    kick_be();
     return hangup();
 }
 
@@ -331,7 +392,7 @@ static int a_flood(void)
     int i;
 
     vmsg_put_le16(b + 6, 8);
-    for (i = 0; i < 20000 && !fe.ep.dead; i++)
+    for (i = 0; i < 20000 && !ep->dead; i++)
         raw(b, 8);                   /* never reading the answers */
     /* Either we are cut off as a frontend that stops reading, or served. */
     return hangup() == 0 || answered() == 0 ? 0 : 1;
@@ -342,7 +403,7 @@ static int a_event_storm(void)
     int i;
 
     for (i = 0; i < 200000; i++)
-        vh_notify(fe.ev_to_be);
+        kick_be();
     return answered();
 }
 
@@ -400,7 +461,7 @@ static int a_vqueue_before_features(void)
     uint64_t a;
 
     set_status(0);
-    if (!fe.ep.bus.ops->dma_alloc(&fe.ep.bus, 4096, &a))
+    if (!ep->bus.ops->dma_alloc(&ep->bus, 4096, &a))
         return 1;
     return set_vq(QS, a, a + 256, a + 512, 300) == -ETIMEDOUT ? answered() : 1;
 }
@@ -409,7 +470,7 @@ static int a_vqueue_bad_size(void)
 {
     uint64_t a;
 
-    if (to_features_ok() || !fe.ep.bus.ops->dma_alloc(&fe.ep.bus, 4096, &a))
+    if (to_features_ok() || !ep->bus.ops->dma_alloc(&ep->bus, 4096, &a))
         return 1;
     return set_vq(3, a, a + 256, a + 512, 300) == -ETIMEDOUT &&
            set_vq(4096, a, a + 256, a + 512, 300) == -ETIMEDOUT ? answered() : 1;
@@ -426,7 +487,7 @@ static int a_avail_before_driver_ok(void)
 {
     if (to_features_ok())
         return 1;
-    qmem = fe.ep.bus.ops->dma_alloc(&fe.ep.bus, 4096, &qaddr);
+    qmem = ep->bus.ops->dma_alloc(&ep->bus, 4096, &qaddr);
     if (!qmem || set_vq(QS, qaddr, qaddr + 256, qaddr + 512, 2000))
         return 1;
     put_desc(0, 0, 0, 0, 0);
@@ -468,11 +529,9 @@ static int a_queue_gref_out_of_range(void)
 static int a_queue_revoked(void)
 {
     uint64_t a;
-    void *p;
 
-    if (to_features_ok() || !(p = fe.ep.bus.ops->dma_alloc(&fe.ep.bus, 4096, &a)))
+    if (to_features_ok() || revoked_addr(&a))
         return 1;
-    fe.ep.bus.ops->dma_free(&fe.ep.bus, p, 4096, a);
     return set_vq(QS, a, a + 256, a + 512, 300) == -ETIMEDOUT ? answered() : 1;
 }
 
@@ -499,7 +558,7 @@ static int a_desc_chain_too_long(void)
     uint8_t *tbl;
     unsigned i, n = 600;             /* more pieces than any request may have */
 
-    if (live_queue() || !(tbl = fe.ep.bus.ops->dma_alloc(&fe.ep.bus, 16384, &t)))
+    if (live_queue() || !(tbl = ep->bus.ops->dma_alloc(&ep->bus, 16384, &t)))
         return 1;
     for (i = 0; i < n; i++) {
         vmsg_put_le64(tbl + 16 * i, piece);
@@ -573,7 +632,9 @@ static int a_indirect_nested(void)
     if (live_queue())
         return 1;
     /* The data page holds an indirect table whose entry is indirect again. */
-    tbl = (uint8_t *)fe.pool.mem + (size_t)((t & ~VMSG_GDMA_FLAG) >> 12) * 4096;
+    tbl = pool_ptr(t);
+    if (!tbl)
+        return 1;
     vmsg_put_le64(tbl, t);
     vmsg_put_le32(tbl + 8, 16);
     vmsg_put_le16(tbl + 12, F_INDIRECT);
@@ -585,11 +646,9 @@ static int a_indirect_nested(void)
 static int a_desc_revoked(void)
 {
     uint64_t a;
-    void *p;
 
-    if (live_queue() || !(p = fe.ep.bus.ops->dma_alloc(&fe.ep.bus, 4096, &a)))
+    if (live_queue() || revoked_addr(&a))      /* revoked before the kick */
         return 1;
-    fe.ep.bus.ops->dma_free(&fe.ep.bus, p, 4096, a);   /* revoked before the kick */
     put_desc(0, a, 16, 0, 0);
     kick(0, 0);
     return needs_reset();
@@ -651,7 +710,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc != 4) {
-        fprintf(stderr, "usage: attack NAME|list PATH DOMID\n");
+        fprintf(stderr, "usage: attack NAME PATH DOMID | attack NAME --xen DEVID | attack list\n");
         return 2;
     }
     for (i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++)
@@ -661,13 +720,34 @@ int main(int argc, char **argv)
         fprintf(stderr, "attack: unknown attack %s\n", argv[1]);
         return 2;
     }
-    rc = vmsg_host_fe_connect(&fe, argv[2], (uint32_t)atoi(argv[3]), 64);
+    if (!strcmp(argv[2], "--xen")) {
+#ifdef HAVE_XEN
+        /* A small pool: the attacks need a few pages, not the default 2 MiB. */
+        rc = vmsg_xen_fe_connect(&xfe, (uint32_t)atoi(argv[3]), 64, 30000);
+        ep = &xfe.ep;
+        ring_mem = xfe.ring;
+        pool_ptr = xen_pool_ptr;
+#else
+        fprintf(stderr, "attack: built without the Xen libraries\n");
+        return 2;
+#endif
+    } else {
+        rc = vmsg_host_fe_connect(&hfe, argv[2], (uint32_t)atoi(argv[3]), 64);
+        ep = &hfe.ep;
+        ring_mem = hfe.ring_mem;
+        pool_ptr = host_pool_ptr;
+    }
     if (rc) {
         fprintf(stderr, "attack: connect: %s\n", strerror(-rc));
         return 1;
     }
-    ctl = (volatile struct vmsg_ring_ctl *)fe.ring_mem;
+    ctl = (volatile struct vmsg_ring_ctl *)ring_mem;
     rc = attacks[i].fn();
-    vmsg_host_fe_close(&fe);
+#ifdef HAVE_XEN
+    if (ep == &xfe.ep)
+        vmsg_xen_fe_close(&xfe);
+    else
+#endif
+        vmsg_host_fe_close(&hfe);
     return rc;
 }

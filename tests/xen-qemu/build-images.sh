@@ -12,7 +12,8 @@ kver=${KVER:-$(ls /lib/modules | grep -E 'amd64$' | sort -V | tail -n 1)}
 xenbin=/usr/lib/xen-4.17/bin
 rm -rf "$out"; mkdir -p "$out"
 
-for f in virtio-msg-backend virtio-msg-front xl-virtio-msg tests/integration/unix-chat; do
+for f in virtio-msg-backend virtio-msg-front xl-virtio-msg tests/integration/unix-chat \
+         tests/integration/attack; do
     [ -x "$build/$f" ] || { echo "build-images: $build/$f missing (configure found no Xen?)" >&2; exit 1; }
 done
 zcat /boot/xen-4.17-amd64.gz > "$out/xen"      # QEMU -kernel wants the ELF
@@ -48,10 +49,11 @@ base() {  # base ROOT: busybox, Xen device modules, xenstore tools, /init
     install -m 755 "$here/init.sh" "$r/init"
 }
 
-# domU: the reference frontend and the agent that runs what dom0 asks.
+# domU: the reference frontend, the attack program and the agent that
+# runs what dom0 asks.
 d=$out/domU; base "$d"
-copy_bin "$d" "$build/virtio-msg-front"
-mv "$d$build/virtio-msg-front" "$d/usr/bin/"
+copy_bin "$d" "$build/virtio-msg-front" "$build/tests/integration/attack"
+mv "$d$build/virtio-msg-front" "$d$build/tests/integration/attack" "$d/usr/bin/"
 install -m 755 "$here/domU-agent.sh" "$d/etc/init-domU"
 (cd "$d" && find . | cpio -H newc -o --quiet | gzip -1 > "$out/domU.cpio.gz")
 
@@ -78,8 +80,9 @@ fi
 # dom0: Xen tools, our backend and xl integration, the test script.
 r=$out/dom0; base "$r"
 copy_bin "$r" $xenbin/xl $xenbin/xenstored $xenbin/xenconsoled $xenbin/xen-init-dom0 \
-    "$build/virtio-msg-backend" "$build/xl-virtio-msg" "$build/tests/integration/unix-chat"
-for f in virtio-msg-backend xl-virtio-msg tests/integration/unix-chat; do
+    "$build/virtio-msg-backend" "$build/xl-virtio-msg" "$build/tests/integration/unix-chat" \
+    "$build/tests/integration/attack"
+for f in virtio-msg-backend xl-virtio-msg tests/integration/unix-chat tests/integration/attack; do
     mv "$r$build/$f" "$r/usr/bin/"
 done
 mkdir -p "$r/etc/xen" "$r/var/lib/xen" "$r/var/lib/xenstored" "$r/var/log/xen/console"

@@ -147,6 +147,101 @@ grep "disconnected" /var/log/vmsg-backend.log | tail -n 3
 res $? "every disconnect released all grant mappings (backend log)"
 }
 
+# ---- hostile frontends and faults on Xen (issue 7's suite, on this bus) ----
+# The backend's view of a process: open fds and threads.
+be_fds() { ls /proc/$BE/fd 2>/dev/null | wc -l; }
+be_threads() { sed -n 's/^Threads:[[:space:]]*//p' /proc/$BE/status; }
+be_status() {  # ask the backend what it holds; the line in $LINE
+    local n0 i=0
+    n0=$(grep -c "xen status" /var/log/vmsg-backend.log)
+    kill -USR1 $BE
+    while [ "$(grep -c "xen status" /var/log/vmsg-backend.log)" -le "$n0" ] && [ $i -lt 100 ]; do
+        sleep 0.2; i=$((i + 1))
+    done
+    LINE=$(grep "xen status" /var/log/vmsg-backend.log | tail -n 1)
+    echo "    $LINE"
+}
+holds_nothing() { echo "$LINE" | grep -q " 0 connected, 0 grant mapping(s) held, 0 event channel(s) bound"; }
+
+hostile_tests() {
+xl-virtio-msg create /root/guest.cfg > /tmp/create.out 2>&1
+res $? "hostile: guest created"
+D=$(xl domid guest 2>/dev/null)
+[ -n "$D" ] || return
+rpc 120 "echo agent-ready"; res $? "hostile: domU agent answers"
+dd if=/dev/zero of=/root/attacker.img bs=1M count=16 2>/dev/null
+xl-virtio-msg attach guest "type=blk,target=/root/attacker.img,devid=6"
+res $? "hostile: a second disk (devid 6) attached for the attacker"
+mark=$(wc -l < /var/log/vmsg-backend.log)
+# The victim: write-and-verify rounds on devid 0 until told to stop.
+rpc 10 "rm -f /tmp/stop /tmp/victim.*; (i=0; while [ ! -e /tmp/stop ]; do i=\$((i + 1)); $FRONT 0 blk verify \$i 8 > /tmp/victim.last 2>&1 || { echo round \$i failed >> /tmp/victim.fail; cat /tmp/victim.last >> /tmp/victim.fail; }; echo \$i > /tmp/victim.rounds; done; touch /tmp/victim.done) > /dev/null 2>&1 &"
+count=0
+for a in $(attack list); do
+    rpc 120 "attack $a --xen 6"; rc=$?
+    [ $rc -eq 0 ] && kill -0 $BE 2>/dev/null
+    res $? "xen attack $a: rejected as the spec says, backend alive"
+    count=$((count + 1))
+done
+rpc 120 "touch /tmp/stop; while [ ! -e /tmp/victim.done ]; do sleep 0.5; done; cat /tmp/victim.fail 2>/dev/null; echo rounds \$(cat /tmp/victim.rounds); [ ! -e /tmp/victim.fail ]"
+rc=$?
+rounds=$(echo "$OUT" | sed -n 's/^rounds //p')
+[ $rc -eq 0 ] && [ "${rounds:-0}" -gt 1 ]
+res $? "xen attacks: the victim (devid 0) made $rounds write-and-verify rounds during $count attacks, all intact"
+be_status; holds_nothing
+res $? "xen attacks: afterwards the backend holds no connection, grant mapping or event channel"
+tail -n +$mark /var/log/vmsg-backend.log | grep "dom$D/6 disconnected" | tail -n 3
+! tail -n +$mark /var/log/vmsg-backend.log | grep "disconnected" | grep -vq " 0 still held"
+res $? "xen attacks: every disconnect released all grant mappings"
+rpc 120 "$FRONT 6 blk verify 77 16"; res $? "xen attacks: the attacked device still serves correct data"
+echo "XT-COUNT xen attacks: $count"
+
+# Kill the frontend process mid-I/O 100 times (SIGKILL: no Closing, no
+# unshare; the backend finds a stale session at the next connect).  The
+# killed processes' grants come back to the domU's free list in pieces, so
+# this also proves a frontend copes with fragmented grant references.
+rounds=${XEN_KILL_ROUNDS:-100}
+fds0=$(be_fds); thr0=$(be_threads)
+mark=$(wc -l < /var/log/vmsg-backend.log)
+T0=$(t)
+rpc 1200 "k=0; for i in \$(seq $rounds); do $FRONT 0 blk verify \$i 100000 > /tmp/k.out 2>&1 & p=\$!; sleep 0.\$(( (i * 37) % 9 + 1 )); sleep 0.5; if kill -9 \$p 2>/dev/null; then k=\$((k + 1)); else cat /tmp/k.out; fi; wait \$p 2>/dev/null; done; echo killed \$k"
+killed=$(echo "$OUT" | sed -n 's/^killed //p')
+[ "${killed:-0}" -eq "$rounds" ]
+res $? "xen: $rounds frontends SIGKILLed mid-run, ${killed:-0} of them still working when killed ($T0 -> $(t)s)"
+rpc 120 "$FRONT 0 blk verify 4242 32"; res $? "xen: after $rounds kills a new frontend gets correct data"
+be_status; holds_nothing
+res $? "xen: after $rounds kills the backend holds no connection, grant mapping or event channel"
+fds1=$(be_fds); thr1=$(be_threads)
+[ "$fds1" = "$fds0" ] && [ "$thr1" = "$thr0" ]
+res $? "xen: after $rounds kills the backend's fds ($fds0 -> $fds1) and threads ($thr0 -> $thr1) are back"
+ndisc=$(tail -n +$mark /var/log/vmsg-backend.log | grep -c "disconnected")
+! tail -n +$mark /var/log/vmsg-backend.log | grep "disconnected" | grep -vq " 0 still held"
+res $? "xen: every one of $ndisc disconnects after the kills released its grant mappings"
+echo "XT-COUNT xen frontend kills: $rounds"
+xl destroy guest
+wait_for /var/log/vmsg-backend.log "dom$D is gone" 30
+
+# xl destroy with I/O in flight, again and again.
+drounds=${XEN_DESTROY_ROUNDS:-5}
+fds0=$(be_fds); thr0=$(be_threads)
+okd=0
+for i in $(seq $drounds); do
+    xl-virtio-msg create /root/guest.cfg > /tmp/create.out 2>&1 || { cat /tmp/create.out; break; }
+    D=$(xl domid guest 2>/dev/null)
+    rpc 120 "($FRONT 0 soak 120 $i > /tmp/soak.out 2>&1 &)" || break
+    sleep 3
+    xl destroy guest || break
+    wait_for /var/log/vmsg-backend.log "dom$D is gone" 30 || break
+    okd=$((okd + 1))
+done
+[ $okd -eq $drounds ]; res $? "xen: $okd of $drounds domUs destroyed with blk I/O in flight"
+be_status; holds_nothing
+res $? "xen: after $drounds xl destroys the backend holds no connection, grant mapping or event channel"
+fds1=$(be_fds); thr1=$(be_threads)
+[ "$fds1" = "$fds0" ] && [ "$thr1" = "$thr0" ] && [ -z "$(xenstore-ls /local/domain/0/backend/virtio_msg 2>/dev/null)" ]
+res $? "xen: after $drounds xl destroys fds ($fds0 -> $fds1), threads ($thr0 -> $thr1) back and no backend node left"
+echo "XT-COUNT xen domains destroyed mid-I/O: $drounds"
+}
+
 # ---- a stock Linux domU: Debian's kernel + our module, its own virtio drivers ----
 linux_guest() {
     [ -e /root/domU-linux.cpio.gz ] || { nok "Linux guest: no image with the virtio_msg_xen module"; return; }
@@ -208,8 +303,12 @@ linux_guest() {
     rpc 30 "dmesg | grep -vE 'ACPI|PCI' > /dev/hvc0"
     xl destroy lguest
 }
-grep -q vmsg_only=linux /proc/cmdline || userspace_tests
-linux_guest
+# vmsg_only=userspace|hostile|linux on the kernel command line runs one part.
+only=$(sed -n 's/.*vmsg_only=\([a-z]*\).*/\1/p' /proc/cmdline)
+part() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+part userspace && userspace_tests
+part hostile && hostile_tests
+part linux && linux_guest
 
 kill $BE; wait $BE; res $? "backend exits cleanly (status 0) on SIGTERM"
 finish
