@@ -110,9 +110,51 @@ struct vf_dev *vf_find(struct vf *vf, uint32_t device_id)
 
 int vf_buf_alloc(struct vf *vf, struct vf_buf *b, size_t size)
 {
+    const struct vmsg_bus_ops *ops = vf->ep->bus.ops;
+
     b->size = size;
-    b->p = vf->ep->bus.ops->dma_alloc(&vf->ep->bus, size, &b->addr);
+    b->frag = false;
+    b->p = ops->dma_alloc(&vf->ep->bus, size, &b->addr);
+    if (!b->p && size > 4096 && ops->dma_alloc_pages) {
+        /* No run of consecutive grant refs is free (they fragment as other
+         * processes come and go): take pages and describe them per run. */
+        b->p = ops->dma_alloc_pages(&vf->ep->bus, size);
+        b->frag = b->p != NULL;
+        b->addr = b->p ? ops->dma_addr(&vf->ep->bus, b->p) : 0;
+    }
     return b->p ? 0 : -ENOMEM;
+}
+
+int vf_buf_sg(struct vf *vf, const struct vf_buf *b, size_t off, size_t len,
+              struct vmsg_sg *sg, int max)
+{
+    int n = 0;
+
+    if (off > b->size || len > b->size - off || len == 0 || len > UINT32_MAX)
+        return -EINVAL;
+    if (!b->frag) {
+        if (max < 1)
+            return -E2BIG;
+        sg[0] = (struct vmsg_sg){ b->addr + off, (uint32_t)len };
+        return 1;
+    }
+    while (len) {
+        size_t piece = 4096 - ((uintptr_t)(b->p + off) & 4095);
+        uint64_t a = vf->ep->bus.ops->dma_addr(&vf->ep->bus, b->p + off);
+
+        if (piece > len)
+            piece = len;
+        if (n && sg[n - 1].addr + sg[n - 1].len == a) {
+            sg[n - 1].len += (uint32_t)piece;   /* the run goes on */
+        } else {
+            if (n == max)
+                return -E2BIG;
+            sg[n++] = (struct vmsg_sg){ a, (uint32_t)piece };
+        }
+        off += piece;
+        len -= piece;
+    }
+    return n;
 }
 
 void vf_buf_free(struct vf *vf, struct vf_buf *b)

@@ -51,11 +51,13 @@ struct vf {
     uint64_t hp_lost;
 };
 
-/* A DMA buffer the backend can reach. */
+/* A DMA buffer the backend can reach.  Its bus addresses are one run from
+ * @addr, or (@frag) per page: use vf_buf_sg() to describe parts of it. */
 struct vf_buf {
     uint8_t *p;
     uint64_t addr;
     size_t size;
+    bool frag;
 };
 
 /*
@@ -79,6 +81,10 @@ struct vf_dev *vf_find(struct vf *vf, uint32_t device_id);
 
 int vf_buf_alloc(struct vf *vf, struct vf_buf *b, size_t size);
 void vf_buf_free(struct vf *vf, struct vf_buf *b);
+/* Scatter-gather entries for [@off, @off + @len) of @b, one per run of
+ * consecutive bus addresses: how many (<= @max), or -E2BIG / -EINVAL. */
+int vf_buf_sg(struct vf *vf, const struct vf_buf *b, size_t off, size_t len,
+              struct vmsg_sg *sg, int max);
 
 /* Expose buffers on queue @q and notify the device if it wants it. */
 int vf_submit(struct vf_dev *d, unsigned q, const struct vmsg_sg *sg,

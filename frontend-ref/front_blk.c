@@ -15,12 +15,17 @@
 
 int vf_blk_open(struct vf *vf, struct vf_blk *b)
 {
+    return vf_blk_open_dev(vf, vf_find(vf, VIRTIO_ID_BLOCK), b);
+}
+
+int vf_blk_open_dev(struct vf *vf, struct vf_dev *d, struct vf_blk *b)
+{
     uint8_t cfg[8];
     int rc;
 
     memset(b, 0, sizeof(*b));
-    b->d = vf_find(vf, VIRTIO_ID_BLOCK);
-    if (!b->d)
+    b->d = d;
+    if (!d || d->drv.info.device_id != VIRTIO_ID_BLOCK)
         return -ENODEV;
     /* With VIRTIO_BLK_F_MQ, use up to BLK_MAX_Q queues, in turn. */
     b->nq = b->d->drv.info.max_virtqueues;
@@ -33,7 +38,7 @@ int vf_blk_open(struct vf *vf, struct vf_blk *b)
     if (rc == 0)
         rc = vmsg_drv_config_read(&b->d->drv, 0, cfg, sizeof(cfg));
     if (rc == 0)
-        rc = vf_buf_alloc(vf, &b->buf, HDR + MAX_IO + 1);
+        rc = vf_blk_req_alloc(vf, &b->req, MAX_IO);
     if (rc)
         return rc;
     b->sectors = vmsg_get_le64(cfg);
@@ -45,54 +50,94 @@ void vf_blk_close(struct vf *vf, struct vf_blk *b)
 {
     if (b->d)
         vf_dev_stop(b->d);
-    vf_buf_free(vf, &b->buf);
+    vf_blk_req_free(vf, &b->req);
+}
+
+int vf_blk_req_alloc(struct vf *vf, struct vf_blk_req *r, size_t max)
+{
+    memset(r, 0, sizeof(*r));
+    if (max > MAX_IO)
+        return -EINVAL;
+    r->max = max;
+    return vf_buf_alloc(vf, &r->buf, HDR + max + 1);
+}
+
+void vf_blk_req_free(struct vf *vf, struct vf_blk_req *r)
+{
+    vf_buf_free(vf, &r->buf);
+}
+
+#define MAX_SEGS 64                  /* descriptors per request at most */
+
+int vf_blk_submit(struct vf_blk *b, struct vf_blk_req *r, unsigned q,
+                  uint32_t type, uint64_t sector, size_t len)
+{
+    struct vmsg_sg sg[MAX_SEGS];
+    struct vf *vf = b->d->vf;
+    bool out = type == VF_BLK_T_OUT;
+    int n = 1, k = 0;
+
+    if (len > r->max || ((type == VF_BLK_T_IN || out) && len % 512) ||
+        (type == VF_BLK_T_FLUSH && len) || q >= b->nq)
+        return -EINVAL;
+    r->type = type;
+    r->len = len;
+    r->q = q;
+    vmsg_put_le32(r->buf.p, type);
+    vmsg_put_le32(r->buf.p + 4, 0);
+    vmsg_put_le64(r->buf.p + 8, sector);
+    r->buf.p[HDR + len] = 0xFF;
+    /* header | data (one segment per run of consecutive addresses) | status */
+    if (vf_buf_sg(vf, &r->buf, 0, HDR, sg, 1) != 1)
+        return -EINVAL;
+    if (len && (k = vf_buf_sg(vf, &r->buf, HDR, len, sg + 1, MAX_SEGS - 2)) < 0)
+        return k;
+    n += k;
+    if (vf_buf_sg(vf, &r->buf, HDR + len, 1, sg + n, 1) != 1)
+        return -EINVAL;
+    n++;
+    b->per_q[q]++;
+    return vf_submit(b->d, q, sg, out ? 1 + (unsigned)k : 1, out ? 1 : 1 + (unsigned)k, r);
+}
+
+struct vf_blk_req *vf_blk_complete(struct vf_blk *b, unsigned q, int timeout_ms,
+                                   int *res)
+{
+    struct vf_blk_req *r;
+    uint32_t got = 0;
+    uint8_t st;
+
+    r = vf_wait(b->d, q, &got, timeout_ms, res);
+    if (!r)
+        return NULL;
+    /* The backend is untrusted: what it claims to have written must fit. */
+    st = r->buf.p[HDR + r->len];
+    r->got = got;
+    if (got == 0 || got > (r->type == VF_BLK_T_OUT ? 1 : r->len + 1))
+        *res = -EIO;
+    else
+        *res = st == 0 ? 0 : st == 2 ? -ENOTSUP : -EIO;
+    return r;
 }
 
 int vf_blk_io(struct vf_blk *b, uint32_t type, uint64_t sector, void *data,
               size_t len)
 {
-    struct vmsg_sg sg[3];
-    uint8_t *st = b->buf.p + HDR + len;
-    unsigned out = 1, in = 0, n = 0;
-    uint32_t got = 0;
-    unsigned q;
-    int err = 0;
-    void *tok;
+    struct vf_blk_req *r;
+    unsigned q = b->next_q++ % b->nq;
+    int err;
 
-    if (len > MAX_IO || (type <= VF_BLK_T_OUT && len % 512))
-        return -EINVAL;
-    vmsg_put_le32(b->buf.p, type);
-    vmsg_put_le32(b->buf.p + 4, 0);
-    vmsg_put_le64(b->buf.p + 8, sector);
-    sg[n++] = (struct vmsg_sg){ b->buf.addr, HDR };
-    if (len) {
-        if (type == VF_BLK_T_OUT) {
-            memcpy(b->buf.p + HDR, data, len);
-            out++;
-        } else {
-            in++;
-        }
-        sg[n++] = (struct vmsg_sg){ b->buf.addr + HDR, (uint32_t)len };
-    }
-    *st = 0xFF;
-    sg[n++] = (struct vmsg_sg){ b->buf.addr + HDR + len, 1 };
-    in++;
-    q = b->next_q++ % b->nq;
-    b->per_q[q]++;
-    err = vf_submit(b->d, q, sg, out, in, b);
+    if (type == VF_BLK_T_OUT && len <= b->req.max)
+        memcpy(vf_blk_data(&b->req), data, len);
+    err = vf_blk_submit(b, &b->req, q, type, sector, len);
     if (err)
         return err;
-    tok = vf_wait(b->d, q, &got, VMSG_HOST_TIMEOUT_MS, &err);
-    if (!tok)
+    r = vf_blk_complete(b, q, VMSG_HOST_TIMEOUT_MS, &err);
+    if (!r)
         return err;
-    /* The backend is untrusted: check what it claims to have written. */
-    if (tok != b || got > (type == VF_BLK_T_OUT ? 1 : len + 1) || got == 0)
-        return -EIO;
-    if (*st == 2)
-        return -ENOTSUP;
-    if (*st != 0)
-        return -EIO;
-    if (type != VF_BLK_T_OUT && len)
-        memcpy(data, b->buf.p + HDR, got - 1 < len ? got - 1 : len);
-    return 0;
+    if (r != &b->req)
+        return -EIO;                 /* a token we did not have in flight */
+    if (err == 0 && type != VF_BLK_T_OUT && len)
+        memcpy(data, vf_blk_data(r), r->got - 1 < len ? r->got - 1 : len);
+    return err;
 }

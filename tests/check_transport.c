@@ -661,8 +661,8 @@ static void *map_fn(struct vmsg_bus *b, uint64_t a, size_t *l, bool w)
 
 START_TEST(B5_B8_bus_registration_validates)
 {
-    static const struct vmsg_bus_ops ops = { "fake", caps_fn, send_fn, NULL, NULL,
-                                             NULL, map_fn, NULL, NULL };
+    static const struct vmsg_bus_ops ops = { .name = "fake", .get_caps = caps_fn,
+                                             .send = send_fn, .dma_map = map_fn };
     struct vmsg_bus bus;
 
     fake_caps = (struct vmsg_bus_caps){ 1, 276, 0 };

@@ -32,18 +32,19 @@ void vmsg_gpool_fini(struct vmsg_gpool *p)
     memset(p, 0, sizeof(*p));
 }
 
-/* Can @n pages starting at @i be handed out as one buffer? */
-static int run_free(const struct vmsg_gpool *p, uint32_t i, uint32_t n)
+/* Can @n pages starting at @i be handed out as one buffer (with
+ * consecutive references if @consec)? */
+static int run_free(const struct vmsg_gpool *p, uint32_t i, uint32_t n, bool consec)
 {
     uint32_t k;
 
     for (k = 0; k < n; k++)
-        if (p->used[i + k] || (k && p->refs[i + k] != p->refs[i] + k))
+        if (p->used[i + k] || (consec && k && p->refs[i + k] != p->refs[i] + k))
             return 0;
     return 1;
 }
 
-void *vmsg_gpool_alloc(struct vmsg_gpool *p, size_t size, uint64_t *addr)
+static void *alloc_run(struct vmsg_gpool *p, size_t size, bool consec, uint64_t *addr)
 {
     uint32_t n, i;
     void *mem = NULL;
@@ -53,7 +54,7 @@ void *vmsg_gpool_alloc(struct vmsg_gpool *p, size_t size, uint64_t *addr)
     n = (uint32_t)((size + PG - 1) / PG);
     pthread_mutex_lock(&p->lock);
     for (i = 0; i + n <= p->npages; i++) {
-        if (!run_free(p, i, n))
+        if (!run_free(p, i, n, consec))
             continue;
         memset(p->used + i, 1, n);
         p->in_use += n;
@@ -65,6 +66,29 @@ void *vmsg_gpool_alloc(struct vmsg_gpool *p, size_t size, uint64_t *addr)
     if (mem)
         memset(mem, 0, (size_t)n * PG);  /* never show old data */
     return mem;
+}
+
+void *vmsg_gpool_alloc(struct vmsg_gpool *p, size_t size, uint64_t *addr)
+{
+    return alloc_run(p, size, true, addr);
+}
+
+void *vmsg_gpool_alloc_pages(struct vmsg_gpool *p, size_t size)
+{
+    uint64_t addr;
+
+    return alloc_run(p, size, false, &addr);
+}
+
+uint64_t vmsg_gpool_addr(const struct vmsg_gpool *p, const void *ptr)
+{
+    const uint8_t *b = ptr;
+    size_t off;
+
+    if (!b || b < p->mem || b >= p->mem + (size_t)p->npages * PG)
+        return 0;
+    off = (size_t)(b - p->mem);
+    return vmsg_gdma_addr(p->refs[off / PG], (uint32_t)(off % PG));
 }
 
 void vmsg_gpool_free(struct vmsg_gpool *p, void *ptr, size_t size)

@@ -14,6 +14,7 @@
 #define VMSG_GRANT_POOL_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,7 +34,12 @@ void vmsg_gpool_fini(struct vmsg_gpool *p);
 /* @size bytes of page-aligned memory and the grant-DMA address of it;
  * NULL if no run of consecutive references is free. */
 void *vmsg_gpool_alloc(struct vmsg_gpool *p, size_t size, uint64_t *addr);
-/* Give back what vmsg_gpool_alloc() returned (the grants stay). */
+/* @size bytes of page-aligned memory, its pages' references in any order
+ * (the caller splits DMA at vmsg_gpool_addr() discontinuities). */
+void *vmsg_gpool_alloc_pages(struct vmsg_gpool *p, size_t size);
+/* The grant-DMA address of @ptr inside the pool, 0 if outside. */
+uint64_t vmsg_gpool_addr(const struct vmsg_gpool *p, const void *ptr);
+/* Give back what either allocator returned (the grants stay). */
 void vmsg_gpool_free(struct vmsg_gpool *p, void *ptr, size_t size);
 
 #endif

@@ -211,6 +211,16 @@ static void ep_dma_free(struct vmsg_bus *bus, void *ptr, size_t size,
     ep_of(bus)->prims->dma_free(ep_of(bus)->ctx, ptr, size, addr);
 }
 
+static void *ep_dma_alloc_pages(struct vmsg_bus *bus, size_t size)
+{
+    return ep_of(bus)->prims->dma_alloc_pages(ep_of(bus)->ctx, size);
+}
+
+static uint64_t ep_dma_addr(struct vmsg_bus *bus, const void *ptr)
+{
+    return ep_of(bus)->prims->dma_addr(ep_of(bus)->ctx, ptr);
+}
+
 static void *ep_dma_map(struct vmsg_bus *bus, uint64_t addr, size_t *len,
                         bool write)
 {
@@ -238,6 +248,10 @@ int vmsg_ring_ep_init(struct vmsg_ring_ep *ep, enum vmsg_role role,
         ep->ops.transfer = ep_transfer;
         ep->ops.dma_alloc = ep_dma_alloc;
         ep->ops.dma_free = ep_dma_free;
+        if (prims->dma_alloc_pages && prims->dma_addr) {
+            ep->ops.dma_alloc_pages = ep_dma_alloc_pages;
+            ep->ops.dma_addr = ep_dma_addr;
+        }
     } else {
         ep->ops.dma_map = ep_dma_map;
         ep->ops.dma_unmap = ep_dma_unmap;

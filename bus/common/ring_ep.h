@@ -30,6 +30,9 @@ struct vmsg_ring_prims {
     /* Driver role: granted memory and its grant-DMA address. */
     void *(*dma_alloc)(void *ctx, size_t size, uint64_t *addr);
     void (*dma_free)(void *ctx, void *ptr, size_t size, uint64_t addr);
+    /* Driver role, optional: see vmsg_bus_ops.dma_alloc_pages. */
+    void *(*dma_alloc_pages)(void *ctx, size_t size);
+    uint64_t (*dma_addr)(void *ctx, const void *ptr);
     /* Device role: map driver memory (may shorten *len); release it. */
     void *(*dma_map)(void *ctx, uint64_t addr, size_t *len, bool write);
     void (*dma_unmap)(void *ctx, void *ptr, size_t len);

@@ -81,12 +81,24 @@ static void fe_dma_free(void *ctx, void *ptr, size_t size, uint64_t addr)
     vmsg_gpool_free(&((struct vmsg_xen_fe *)ctx)->pool, ptr, size);
 }
 
+static void *fe_dma_alloc_pages(void *ctx, size_t size)
+{
+    return vmsg_gpool_alloc_pages(&((struct vmsg_xen_fe *)ctx)->pool, size);
+}
+
+static uint64_t fe_dma_addr(void *ctx, const void *ptr)
+{
+    return vmsg_gpool_addr(&((struct vmsg_xen_fe *)ctx)->pool, ptr);
+}
+
 static const struct vmsg_ring_prims xen_fe_prims = {
     .name = "xen-frontend",
     .notify = fe_notify,
     .wait = fe_wait,
     .dma_alloc = fe_dma_alloc,
     .dma_free = fe_dma_free,
+    .dma_alloc_pages = fe_dma_alloc_pages,
+    .dma_addr = fe_dma_addr,
 };
 
 /* Wait until the backend state is in @mask (bit per state); its state. */

@@ -65,6 +65,15 @@ struct vmsg_bus_ops {
     void *(*dma_alloc)(struct vmsg_bus *bus, size_t size, uint64_t *addr);
     void (*dma_free)(struct vmsg_bus *bus, void *ptr, size_t size,
                      uint64_t addr);
+    /*
+     * Driver role, optional: memory the device can reach whose pages need
+     * not have consecutive bus addresses (dma_alloc's can fail for want of
+     * a run of consecutive grant refs long after memory is plentiful);
+     * dma_addr() gives the bus address of any byte of it.  Free with
+     * dma_free(..., 0).
+     */
+    void *(*dma_alloc_pages)(struct vmsg_bus *bus, size_t size);
+    uint64_t (*dma_addr)(struct vmsg_bus *bus, const void *ptr);
 
     /*
      * Device role: make driver memory [addr, addr + *len) accessible.
