@@ -254,16 +254,22 @@ int vmsg_decode(const void *buf, size_t len, size_t max_size, struct vmsg *out)
         return -VMSG_E_EVENT_RESPONSE;
 
     plen = out->msg_size - VMSG_HDR_SIZE;
-    if (plen < s->fixed)
-        return -VMSG_E_LENGTH;
-    need = s->fixed + var_len(s, b + VMSG_HDR_SIZE);
-    if (plen != need && !(s->var == VMSG_VAR_DATA_OPT && plen == s->fixed))
-        return -VMSG_E_LENGTH;
-    if (!reserved_clear(out, b + VMSG_HDR_SIZE))
+    if (s->var == VMSG_VAR_NONE) {   /* the common case: one size */
+        if (plen != s->fixed)
+            return -VMSG_E_LENGTH;
+    } else {
+        if (plen < s->fixed)
+            return -VMSG_E_LENGTH;
+        need = s->fixed + var_len(s, b + VMSG_HDR_SIZE);
+        if (plen != need && !(s->var == VMSG_VAR_DATA_OPT && plen == s->fixed))
+            return -VMSG_E_LENGTH;
+    }
+    /* The table says which kinds have reserved words or value rules. */
+    if ((s->checks & VMSG_CHK_RESERVED) && !reserved_clear(out, b + VMSG_HDR_SIZE))
         return -VMSG_E_RESERVED;
 
     decode_payload(out, b + VMSG_HDR_SIZE, plen);
-    return check_fields(out);
+    return (s->checks & VMSG_CHK_FIELDS) ? check_fields(out) : 0;
 }
 
 /* Bytes of variable data @m carries, per its layout. */
@@ -284,11 +290,13 @@ static uint64_t encode_var_len(const struct vmsg *m, const struct vmsg_shape *s)
     }
 }
 
-/* A NULL source encodes as zeros (the buffer is cleared first). */
+/* A NULL source encodes as zeros. */
 static void copy_var(uint8_t *dst, const uint8_t *src, uint64_t n)
 {
     if (n && src)
         memcpy(dst, src, n);
+    else if (n)
+        memset(dst, 0, n);
 }
 
 static void encode_payload(const struct vmsg *m, uint8_t *p, uint64_t vlen)
@@ -414,14 +422,13 @@ int vmsg_encode(struct vmsg *m, void *buf, size_t cap)
     s = vmsg_is_response(m) ? &l->resp : &l->req;
     if (!s->present)
         return -VMSG_E_EVENT_RESPONSE;
-    rc = check_fields(m);
-    if (rc)
+    if ((s->checks & VMSG_CHK_FIELDS) && (rc = check_fields(m)))
         return rc;
     if (s->var == VMSG_VAR_DATA_OPT && m->u.config.data_len &&
         m->u.config.data_len != m->u.config.length)
         return -VMSG_E_LENGTH;
 
-    vlen = encode_var_len(m, s);
+    vlen = s->var == VMSG_VAR_NONE ? 0 : encode_var_len(m, s);
     total = VMSG_HDR_SIZE + s->fixed + vlen;
     if (total > VMSG_ABS_MAX_SIZE)
         return -VMSG_E_TOO_BIG;
@@ -429,7 +436,8 @@ int vmsg_encode(struct vmsg *m, void *buf, size_t cap)
         return -VMSG_E_NOSPACE;
 
     m->msg_size = (uint16_t)total;
-    memset(b, 0, total);  /* reserved bytes and padding are zero */
+    /* encode_payload writes every payload byte (reserved words as zero,
+     * absent variable data as zeros), so no clearing pass is needed. */
     b[0] = m->type;
     b[1] = m->msg_id;
     vmsg_put_le16(b + 2, m->dev_num);

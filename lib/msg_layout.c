@@ -7,64 +7,41 @@
 #include "msg_layout.h"
 #include "virtio-msg/msg.h"
 
-#define NONE        { 0, 0, VMSG_VAR_NONE, 0 }
-#define FIXED(n)    { 1, (n), VMSG_VAR_NONE, 0 }
-#define VAR(n, k, o) { 1, (n), (k), (o) }
+#define NONE        { 0, 0, VMSG_VAR_NONE, 0, 0 }
+#define FIXED(n)    { 1, (n), VMSG_VAR_NONE, 0, 0 }
+#define FIXED_CHK(n, c) { 1, (n), VMSG_VAR_NONE, 0, (c) }
+#define VAR(n, k, o) { 1, (n), (k), (o), VMSG_CHK_FIELDS }
 
-static const struct vmsg_layout transport_table[] = {
-    [VMSG_GET_DEVICE_INFO] = { "GET_DEVICE_INFO", FIXED(0), FIXED(24) },
-    [VMSG_GET_DEVICE_FEATURES] = { "GET_DEVICE_FEATURES", FIXED(8),
-                                   VAR(8, VMSG_VAR_BLOCKS, 4) },
-    [VMSG_SET_DRIVER_FEATURES] = { "SET_DRIVER_FEATURES",
-                                   VAR(8, VMSG_VAR_BLOCKS, 4), FIXED(0) },
-    [VMSG_GET_CONFIG] = { "GET_CONFIG", FIXED(8), VAR(12, VMSG_VAR_DATA, 8) },
-    [VMSG_SET_CONFIG] = { "SET_CONFIG", VAR(12, VMSG_VAR_DATA, 8),
-                          VAR(12, VMSG_VAR_DATA_OPT, 8) },
-    [VMSG_GET_DEVICE_STATUS] = { "GET_DEVICE_STATUS", FIXED(0), FIXED(4) },
-    [VMSG_SET_DEVICE_STATUS] = { "SET_DEVICE_STATUS", FIXED(4), FIXED(4) },
-    [VMSG_GET_VQUEUE] = { "GET_VQUEUE", FIXED(4), FIXED(40) },
-    [VMSG_SET_VQUEUE] = { "SET_VQUEUE", FIXED(40), FIXED(0) },
-    [VMSG_RESET_VQUEUE] = { "RESET_VQUEUE", FIXED(4), FIXED(0) },
-    [VMSG_GET_SHM] = { "GET_SHM", FIXED(4), FIXED(12) },
+#define F VMSG_CHK_FIELDS
+#define R VMSG_CHK_RESERVED
+
+const struct vmsg_layout vmsg_layouts[2][0x80] = {
+    [0] = {                                  /* transport (device) messages */
+        [VMSG_GET_DEVICE_INFO] = { "GET_DEVICE_INFO", FIXED(0), FIXED_CHK(24, F) },
+        [VMSG_GET_DEVICE_FEATURES] = { "GET_DEVICE_FEATURES", FIXED_CHK(8, F),
+                                       VAR(8, VMSG_VAR_BLOCKS, 4) },
+        [VMSG_SET_DRIVER_FEATURES] = { "SET_DRIVER_FEATURES",
+                                       VAR(8, VMSG_VAR_BLOCKS, 4), FIXED(0) },
+        [VMSG_GET_CONFIG] = { "GET_CONFIG", FIXED_CHK(8, F), VAR(12, VMSG_VAR_DATA, 8) },
+        [VMSG_SET_CONFIG] = { "SET_CONFIG", VAR(12, VMSG_VAR_DATA, 8),
+                              VAR(12, VMSG_VAR_DATA_OPT, 8) },
+        [VMSG_GET_DEVICE_STATUS] = { "GET_DEVICE_STATUS", FIXED(0), FIXED_CHK(4, F) },
+        [VMSG_SET_DEVICE_STATUS] = { "SET_DEVICE_STATUS", FIXED_CHK(4, F), FIXED_CHK(4, F) },
+        [VMSG_GET_VQUEUE] = { "GET_VQUEUE", FIXED(4), FIXED_CHK(40, F | R) },
+        [VMSG_SET_VQUEUE] = { "SET_VQUEUE", FIXED_CHK(40, F | R), FIXED(0) },
+        [VMSG_RESET_VQUEUE] = { "RESET_VQUEUE", FIXED(4), FIXED(0) },
+        [VMSG_GET_SHM] = { "GET_SHM", FIXED(4), FIXED(12) },
+        [VMSG_EVENT_CONFIG] = { "EVENT_CONFIG", VAR(16, VMSG_VAR_DATA, 12), NONE },
+        [VMSG_EVENT_AVAIL] = { "EVENT_AVAIL", FIXED(8), NONE },
+        [VMSG_EVENT_USED] = { "EVENT_USED", FIXED(4), NONE },
+    },
+    [1] = {                                  /* bus messages: dev_num 0 always */
+        [VMSG_BUS_GET_DEVICES] = { "GET_DEVICES", FIXED_CHK(4, F),
+                                   VAR(6, VMSG_VAR_BITMAP, 2) },
+        [VMSG_BUS_PING] = { "PING", FIXED_CHK(4, F), FIXED_CHK(4, F) },
+        [VMSG_BUS_EVENT_DEVICE] = { "EVENT_DEVICE", FIXED_CHK(4, F), NONE },
+    },
 };
-
-static const struct vmsg_layout transport_events[] = {
-    [VMSG_EVENT_CONFIG - 0x40] = { "EVENT_CONFIG", VAR(16, VMSG_VAR_DATA, 12),
-                                   NONE },
-    [VMSG_EVENT_AVAIL - 0x40] = { "EVENT_AVAIL", FIXED(8), NONE },
-    [VMSG_EVENT_USED - 0x40] = { "EVENT_USED", FIXED(4), NONE },
-};
-
-static const struct vmsg_layout bus_table[] = {
-    [VMSG_BUS_GET_DEVICES] = { "GET_DEVICES", FIXED(4),
-                               VAR(6, VMSG_VAR_BITMAP, 2) },
-    [VMSG_BUS_PING] = { "PING", FIXED(4), FIXED(4) },
-};
-
-static const struct vmsg_layout bus_events[] = {
-    [VMSG_BUS_EVENT_DEVICE - 0x40] = { "EVENT_DEVICE", FIXED(4), NONE },
-};
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct vmsg_layout *pick(const struct vmsg_layout *t, size_t n,
-                                      unsigned i)
-{
-    if (i >= n || !t[i].name)
-        return NULL;
-    return &t[i];
-}
-
-const struct vmsg_layout *vmsg_layout_find(bool bus, uint8_t msg_id)
-{
-    if (msg_id & VMSG_ID_EVENT_BIT) {
-        unsigned i = msg_id - VMSG_ID_EVENT_BIT;
-        return bus ? pick(bus_events, N(bus_events), i)
-                   : pick(transport_events, N(transport_events), i);
-    }
-    return bus ? pick(bus_table, N(bus_table), msg_id)
-               : pick(transport_table, N(transport_table), msg_id);
-}
 
 const char *vmsg_name(bool bus, uint8_t msg_id)
 {
