@@ -27,6 +27,8 @@
 #include "xen_backend.h"
 #include "spec.h"
 #include "virtio-msg/host.h"
+#include "virtio-msg/store.h"
+#include "../bus/host/store_server.h"
 
 #define MAX_CONNS 256
 #define MAX_WATCH 4096
@@ -64,7 +66,16 @@ static struct {
     struct conn conns[MAX_CONNS];
     struct watch watches[MAX_WATCH];
     bool once, verbose, quit, xen;
+    const char *store_path;          /* the host store; NULL: none */
+    struct store_server *store;
+    bool reload_pending;             /* the store's device nodes changed */
 } g;
+
+/* Device nodes in the host store, as xl writes them on Xen: a device is
+ * STORE_ROOT/<domid>/<devid>/spec = "TYPE[,opt=val...]"; we add state
+ * (XenbusState numbers: 2 waiting for its frontend, 4 connected) and, for
+ * a spec we refused, error. */
+#define STORE_ROOT "backend/virtio_msg"
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logmsg(const char *fmt, ...)
@@ -77,6 +88,8 @@ static void logmsg(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
 }
+
+static void publish_states(void);
 
 /* ---- the event loop ---- */
 
@@ -135,6 +148,7 @@ static void conn_close(struct conn *c, const char *why)
                (unsigned long long)c->be.map.maps, held);
     vmsg_host_be_close(&c->be);
     memset(c, 0, sizeof(*c));
+    publish_states();
     if (g.once) {
         for (i = 0; i < MAX_CONNS && !g.conns[i].used; i++)
             ;
@@ -267,6 +281,7 @@ static void on_accept(void *opaque)
     if (g.verbose)
         logmsg("dom%u connected: %d device(s), max message %u bytes", c->be.domid,
                c->ndev, c->be.ep.max_msg);
+    publish_states();
     /* Anything queued before we watched the event channel. */
     conn_event(c);
 }
@@ -294,6 +309,10 @@ static void status(void)
     }
     logmsg("status: %d host frontend(s), %llu host grant mapping(s), %d open fd(s)",
            conns, held, fds);
+    if (g.store)
+        logmsg("store: %u node(s), %u watch(es), %d client(s)",
+               store_core_nodes(store_server_core(g.store)),
+               store_core_watches(store_server_core(g.store)), store_server_clients(g.store));
     if (g.xen)
         xen_backend_status();
 }
@@ -327,11 +346,28 @@ static void usage(FILE *o)
           "                        rng\n"
           "  -x, --xen           serve the Xen bus: the devices under our xenstore\n"
           "                      backend/virtio_msg/ (written by xl-virtio-msg)\n"
+          "      --store PATH    serve the host key-value store here (default:\n"
+          "                      SOCKET.store; none: no store); devices written as\n"
+          "                      " STORE_ROOT "/DOMID/DEVID/spec = \"TYPE,...\"\n"
+          "                      are added, removed ones go (like SIGHUP)\n"
           "      --once          exit when the last frontend has disconnected\n"
           "  SIGHUP re-reads the configuration: new devices are announced to\n"
           "  connected frontends with EVENT_DEVICE READY, removed ones REMOVED.\n"
           "  SIGUSR1 logs what is held: frontends, grant mappings, event channels, fds.\n"
           "  -v, --verbose       report connections and statistics\n", o);
+}
+
+static void store_set(const struct dev_spec *s, const char *leaf, const char *value)
+{
+    char path[96];
+
+    if (!g.store || !s->from_store)
+        return;
+    snprintf(path, sizeof(path), STORE_ROOT "/%u/%u/%s", s->domid, s->dev_num, leaf);
+    if (value)
+        store_core_write(store_server_core(g.store), path, value);
+    else
+        store_core_rm(store_server_core(g.store), path);
 }
 
 static struct model *create_model(const struct dev_spec *s)
@@ -345,6 +381,7 @@ static struct model *create_model(const struct dev_spec *s)
     snprintf(label, sizeof(label), "dom%u/dev%u", s->domid, s->dev_num);
     if (model_create(m, s->type, &s->opts, &env, err, sizeof(err))) {
         logmsg("device '%s': %s", s->text, err);
+        store_set(s, "error", err);  /* the operator reads why */
         free(m);
         return NULL;
     }
@@ -452,6 +489,74 @@ static bool same_spec(const struct dev_spec *a, const struct dev_spec *b)
     return a->domid == b->domid && a->dev_num == b->dev_num && !strcmp(a->text, b->text);
 }
 
+static int parse_id(const char *s, unsigned long max, unsigned long *v)
+{
+    char *end;
+
+    if (*s < '0' || *s > '9' || (s[0] == '0' && s[1]))
+        return -1;
+    errno = 0;
+    *v = strtoul(s, &end, 10);
+    return *end || errno || *v > max ? -1 : 0;
+}
+
+static void store_error(const char *dom, const char *dev, const char *msg)
+{
+    char path[VMSG_STORE_MAX_PATH + 1];
+
+    snprintf(path, sizeof(path), STORE_ROOT "/%s%s%s/error", dom, dev ? "/" : "", dev ? dev : "");
+    store_core_write(store_server_core(g.store), path, msg);
+    logmsg("store: %s%s%s: %s", dom, dev ? "/" : "", dev ? dev : "", msg);
+}
+
+/* The devices written to the host store.  Each one is checked on its own:
+ * a bad entry gets an error node and is left out, the others load. */
+static void load_store_specs(struct spec_list *l)
+{
+    static char doms[STORE_MAX_DIR], devs[STORE_MAX_DIR];
+    struct store_core *st = store_server_core(g.store);
+    char path[VMSG_STORE_MAX_PATH + 1], val[VMSG_STORE_MAX_VALUE + 1];
+    char text[VMSG_STORE_MAX_VALUE + 64], err[256];
+    int nd, nv, i, k;
+    size_t od = 0, ov;
+    unsigned long v;
+
+    nd = store_core_dir(st, STORE_ROOT, doms, sizeof(doms));
+    for (i = 0; i < nd; i++, od += strlen(doms + od) + 1) {
+        const char *dom = doms + od;
+
+        if (parse_id(dom, 0x7FF0, &v)) {
+            store_error(dom, NULL, "not a domain id");
+            continue;
+        }
+        snprintf(path, sizeof(path), STORE_ROOT "/%s", dom);
+        nv = store_core_dir(st, path, devs, sizeof(devs));
+        for (k = 0, ov = 0; k < nv; k++, ov += strlen(devs + ov) + 1) {
+            const char *dev = devs + ov;
+
+            if (parse_id(dev, 0xFFFF, &v)) {
+                store_error(dom, dev, "not a device number (0-65535)");
+                continue;
+            }
+            snprintf(path, sizeof(path), STORE_ROOT "/%s/%s/spec", dom, dev);
+            if (store_core_read(st, path, val, sizeof(val)) < 0)
+                continue;            /* not (yet) a device: no spec */
+            if (strstr(val, "domid=") || strstr(val, "devid=")) {
+                store_error(dom, dev, "the spec must not set domid or devid (the path does)");
+                continue;
+            }
+            snprintf(text, sizeof(text), "%s,domid=%s,devid=%s", val, dom, dev);
+            if (spec_add(l, text, err, sizeof(err))) {
+                store_error(dom, dev, err);
+                continue;
+            }
+            l->s[l->n - 1].from_store = true;
+            snprintf(path, sizeof(path), STORE_ROOT "/%s/%s/error", dom, dev);
+            store_core_rm(st, path);
+        }
+    }
+}
+
 static int load_specs(struct spec_list *l, char *err, size_t errlen)
 {
     int i, rc = 0;
@@ -460,7 +565,32 @@ static int load_specs(struct spec_list *l, char *err, size_t errlen)
         rc = spec_add(l, g.cmdline[i], err, errlen);
     if (rc == 0 && g.config_path)
         rc = spec_load_file(l, g.config_path, err, errlen);
+    if (rc == 0 && g.store)
+        load_store_specs(l);
     return rc;
+}
+
+/* Each store device's state: 4 while its frontend is connected, else 2. */
+static void publish_states(void)
+{
+    int i;
+
+    for (i = 0; i < g.specs.n; i++)
+        store_set(&g.specs.s[i], "state", conn_of(g.specs.s[i].domid) ? "4" : "2");
+}
+
+/* A change under STORE_ROOT other than our own state and error nodes
+ * means the devices may have changed: reload once the event is handled. */
+static void on_store_change(void *ctx, const char *path)
+{
+    size_t n = strlen(path);
+
+    (void)ctx;
+    if (strncmp(path, STORE_ROOT, strlen(STORE_ROOT)) && strncmp(STORE_ROOT, path, n))
+        return;
+    if ((n > 6 && !strcmp(path + n - 6, "/state")) || (n > 6 && !strcmp(path + n - 6, "/error")))
+        return;
+    g.reload_pending = true;
 }
 
 static void reload(void)
@@ -517,6 +647,27 @@ static void reload(void)
             conn_add_model(c, &g.specs.s[j], g.models[j]);
     }
     logmsg("reload: %d device(s) added, %d removed, %d in all", added, removed, g.specs.n);
+    publish_states();
+}
+
+/* Serve the host store next to the bus socket (--store none: no store). */
+static int start_store(char *err, size_t errlen)
+{
+    static const struct store_loop loop = { loop_watch, loop_unwatch, NULL };
+    static char path[256];
+
+    if (g.store_path && !strcmp(g.store_path, "none"))
+        return 0;
+    if (!g.store_path) {
+        snprintf(path, sizeof(path), "%s.store", g.socket_path);
+        g.store_path = path;
+    }
+    g.store = store_server_start(g.store_path, &loop, on_store_change, NULL, err, errlen);
+    if (!g.store)
+        return -1;
+    if (g.verbose)
+        logmsg("store at %s", g.store_path);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -527,6 +678,7 @@ int main(int argc, char **argv)
         { "device", required_argument, NULL, 'd' },
         { "once", no_argument, NULL, 'o' },
         { "xen", no_argument, NULL, 'x' },
+        { "store", required_argument, NULL, 'S' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -549,6 +701,7 @@ int main(int argc, char **argv)
             break;
         case 'o': g.once = true; break;
         case 'x': g.xen = true; break;
+        case 'S': g.store_path = optarg; break;
         case 'v': g.verbose = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -563,8 +716,8 @@ int main(int argc, char **argv)
         logmsg("%s", err);
         return 2;
     }
-    if (g.specs.n == 0 && !g.config_path && !g.xen) {
-        logmsg("no devices: give -d SPEC or --config FILE");
+    if (g.specs.n == 0 && !g.config_path && !g.xen && !g.store_path) {
+        logmsg("no devices: give -d SPEC, --config FILE or --store PATH");
         usage(stderr);
         return 2;
     }
@@ -596,6 +749,10 @@ int main(int argc, char **argv)
             return 1;
         }
         loop_watch(NULL, g.listen_fd, on_accept, NULL);
+        if (start_store(err, sizeof(err))) {
+            logmsg("%s", err);
+            return 1;
+        }
     }
     loop_watch(NULL, g.sig_fd, on_signal, NULL);
     if (g.verbose && g.listen_fd >= 0)
@@ -612,6 +769,10 @@ int main(int argc, char **argv)
             if (w->cb)
                 w->cb(w->opaque);
         }
+        if (g.reload_pending) {      /* devices written to the store */
+            g.reload_pending = false;
+            reload();
+        }
     }
     for (i = 0; i < MAX_CONNS; i++)
         if (g.conns[i].used)
@@ -624,6 +785,7 @@ int main(int argc, char **argv)
         close(g.listen_fd);
         unlink(g.socket_path);
     }
+    store_server_stop(g.store);
     close(g.sig_fd);
     close(g.ep);
     spec_free(&g.specs);

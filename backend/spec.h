@@ -3,6 +3,7 @@
 #ifndef VMSG_BACKEND_SPEC_H
 #define VMSG_BACKEND_SPEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@ struct dev_spec {
     uint16_t dev_num;                /* devid= or the next free number */
     struct model_opts opts;          /* the model's own options */
     char *buf;                       /* storage for the strings above */
+    bool from_store;                 /* written to the host store */
 };
 
 struct spec_list {

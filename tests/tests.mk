@@ -39,18 +39,20 @@ endif
 
 # Fuzz harnesses: built with gcc as corpus replayers for make check;
 # `make fuzz` builds them with libFuzzer and fuzzes for FUZZ_SECONDS each.
-FUZZ_NAMES = decode virtq device ring xlentry
+FUZZ_NAMES = decode virtq device ring xlentry store
 FUZZ_COMMON = tests/fuzz/replay_main.c tests/fuzz/fuzz.h
 check_PROGRAMS += tests/fuzz/fuzz_decode tests/fuzz/fuzz_virtq tests/fuzz/fuzz_device \
-	tests/fuzz/fuzz_ring tests/fuzz/fuzz_xlentry
+	tests/fuzz/fuzz_ring tests/fuzz/fuzz_xlentry tests/fuzz/fuzz_store
 TESTS += tests/fuzz/replay-decode.sh tests/fuzz/replay-virtq.sh tests/fuzz/replay-device.sh \
-	tests/fuzz/replay-ring.sh tests/fuzz/replay-xlentry.sh
+	tests/fuzz/replay-ring.sh tests/fuzz/replay-xlentry.sh tests/fuzz/replay-store.sh
 tests_fuzz_fuzz_decode_SOURCES = tests/fuzz/fuzz_decode.c tools/msg_json.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_decode_LDADD = libvirtio-msg.la
 tests_fuzz_fuzz_virtq_SOURCES = tests/fuzz/fuzz_virtq.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_virtq_LDADD = libvirtio-msg.la
 tests_fuzz_fuzz_device_SOURCES = tests/fuzz/fuzz_device.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_device_LDADD = libvirtio-msg.la
+tests_fuzz_fuzz_store_SOURCES = tests/fuzz/fuzz_store.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_store_LDADD = libvirtio-msg.la
 tests_fuzz_fuzz_ring_SOURCES = tests/fuzz/fuzz_ring.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_ring_LDADD = libvirtio-msg.la
 tests_fuzz_fuzz_xlentry_SOURCES = tests/fuzz/fuzz_xlentry.c tools/xl_entry.c tools/xl_entry.h $(FUZZ_COMMON)
@@ -65,7 +67,7 @@ endif
 EXTRA_DIST += tests/fuzz/fuzz_xsconnect.c tests/fuzz/replay-xsconnect.sh
 EXTRA_DIST += tests/fuzz/replay-decode.sh tests/fuzz/replay-virtq.sh \
 	tests/fuzz/replay-device.sh tests/fuzz/replay-ring.sh tests/fuzz/replay-xlentry.sh \
-	tests/fuzz/run-libfuzzer.sh tools/xl_entry.c tools/xl_entry.h \
+	tests/fuzz/replay-store.sh tests/fuzz/run-libfuzzer.sh tools/xl_entry.c tools/xl_entry.h \
 	tests/fuzz/make-seeds.py tests/fuzz/corpus
 
 fuzz:
@@ -88,9 +90,9 @@ EXTRA_DIST += tests/integration/hotplug.sh
 TESTS += tests/integration/net.sh
 EXTRA_DIST += tests/integration/net.sh tests/integration/tap.sh
 TESTS += tests/integration/restart.sh tests/integration/kill-frontend.sh tests/integration/blk-mq.sh \
-	tests/integration/hostile.sh
+	tests/integration/hostile.sh tests/integration/store.sh
 EXTRA_DIST += tests/integration/restart.sh tests/integration/kill-frontend.sh tests/integration/blk-mq.sh \
-	tests/integration/hostile.sh
+	tests/integration/hostile.sh tests/integration/store.sh
 if HAVE_XEN
 TESTS += tests/integration/xl-config.sh
 endif

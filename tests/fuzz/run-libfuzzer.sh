@@ -13,9 +13,9 @@ libsrc="$src/lib/msg_layout.c $src/lib/msg_codec.c $src/lib/bus.c $src/lib/bus_s
   $src/lib/bus_msgs.c $src/lib/driver.c $src/lib/driver_config.c $src/lib/device.c
   $src/lib/virtq_dev.c $src/lib/vring_drv.c $src/bus/loop/loop_bus.c $src/tools/msg_json.c
   $src/bus/common/msg_ring.c $src/bus/common/ring_ep.c $src/bus/common/grant_pool.c
-  $src/tools/xl_entry.c"
+  $src/tools/xl_entry.c $src/bus/host/store_core.c"
 # The xenstore-input harness needs the Xen headers (not the libraries).
-default="decode virtq device ring xlentry"
+default="decode virtq device ring xlentry store"
 [ -e /usr/include/xenstore.h ] && default="$default xsconnect"
 status=0
 for name in ${FUZZ_TARGETS:-$default}; do
