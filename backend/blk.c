@@ -4,8 +4,15 @@
  * device: read, write, flush (fdatasync), get-id, discard, write-zeroes;
  * read-only option; several queues.  Options:
  *   file=PATH (required)  readonly=on|off  serial=ID  queues=N  qsize=N
+ *   iothreads=N (0: requests run on the event loop, one at a time)
  * Every request header and segment is copied out of the driver's buffers
  * once, then checked against the capacity before any I/O.
+ *
+ * With iothreads=N the event loop pops requests (the ring walk and the
+ * mappings stay on the loop thread) and hands them to a pool of N workers
+ * that only do the file I/O into the already-mapped buffers; the loop then
+ * completes them.  A queue holds at most its size in flight; a reset waits
+ * for its requests before the buffers are unmapped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io_pool.h"
 #include "models.h"
 #include "virtio-msg/virtio.h"
 
@@ -43,6 +51,7 @@
 #define SECTOR 512u
 #define MAX_SEGS 256u                /* discard / write-zeroes per request */
 #define ID_BYTES 20
+#define MAX_IOTHREADS 64
 
 struct blk_req_hdr {
     uint32_t type;
@@ -65,8 +74,29 @@ struct blk {
     struct vmsg_dev *dev;
     struct vmsg_vq_elem *elem;
     struct iovec scratch[VMSG_VQ_MAX_IOV];
-    uint64_t reads, writes, flushes, errors;
+    uint64_t reads, writes, flushes, errors;   /* atomic: workers count too */
+    /* iothreads=N */
+    struct io_pool *pool;
+    struct model_env env;
+    bool watching;
+    struct blk_io *spare;            /* finished requests kept for reuse */
 };
+
+/* A request handed to the pool. */
+struct blk_io {
+    struct io_item item;             /* first: the pool's link */
+    struct blk *b;
+    struct vmsg_vq *vq;
+    uint32_t qi, len;
+    struct blk_io *next_spare;
+    struct iovec scratch[VMSG_VQ_MAX_IOV];
+    struct vmsg_vq_elem elem;
+};
+
+static void count(uint64_t *c)
+{
+    __atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
 
 static void put16(uint8_t *p, uint16_t v) { vmsg_put_le16(p, v); }
 static void put32(uint8_t *p, uint32_t v) { vmsg_put_le32(p, v); }
@@ -102,7 +132,7 @@ static bool in_range(const struct blk *b, uint64_t sector, uint64_t bytes)
 }
 
 static int do_rw(struct blk *b, const struct vmsg_vq_elem *e, uint64_t sector,
-                 bool write, uint32_t *written)
+                 bool write, uint32_t *written, struct iovec *scratch)
 {
     /* Data follows the 16-byte header (write) or precedes the status byte
      * (read); everything is mapped already. */
@@ -110,7 +140,7 @@ static int do_rw(struct blk *b, const struct vmsg_vq_elem *e, uint64_t sector,
     const struct iovec *base = write ? e->iov : e->iov + e->out_num;
     unsigned n = write ? e->out_num : e->in_num;
     size_t off = write ? sizeof(struct blk_req_hdr) : 0;
-    int cnt = iov_slice(base, n, off, len, b->scratch, VMSG_VQ_MAX_IOV);
+    int cnt = iov_slice(base, n, off, len, scratch, VMSG_VQ_MAX_IOV);
     uint64_t pos = sector * SECTOR;
     ssize_t r;
 
@@ -119,8 +149,8 @@ static int do_rw(struct blk *b, const struct vmsg_vq_elem *e, uint64_t sector,
     if (write && b->ro)
         return VIRTIO_BLK_S_IOERR;
     while (len) {
-        r = write ? pwritev(b->fd, b->scratch, cnt, (off_t)pos)
-                  : preadv(b->fd, b->scratch, cnt, (off_t)pos);
+        r = write ? pwritev(b->fd, scratch, cnt, (off_t)pos)
+                  : preadv(b->fd, scratch, cnt, (off_t)pos);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -131,20 +161,17 @@ static int do_rw(struct blk *b, const struct vmsg_vq_elem *e, uint64_t sector,
         pos += (uint64_t)r;
         /* Short transfer: advance the iovec and go on. */
         while (r > 0 && cnt > 0) {
-            if ((size_t)r >= b->scratch[0].iov_len) {
-                r -= (ssize_t)b->scratch[0].iov_len;
-                memmove(b->scratch, b->scratch + 1, sizeof(b->scratch[0]) * (size_t)--cnt);
+            if ((size_t)r >= scratch[0].iov_len) {
+                r -= (ssize_t)scratch[0].iov_len;
+                memmove(scratch, scratch + 1, sizeof(scratch[0]) * (size_t)--cnt);
             } else {
-                b->scratch[0].iov_base = (char *)b->scratch[0].iov_base + r;
-                b->scratch[0].iov_len -= (size_t)r;
+                scratch[0].iov_base = (char *)scratch[0].iov_base + r;
+                scratch[0].iov_len -= (size_t)r;
                 r = 0;
             }
         }
     }
-    if (write)
-        b->writes++;
-    else
-        b->reads++;
+    count(write ? &b->writes : &b->reads);
     return VIRTIO_BLK_S_OK;
 }
 
@@ -198,8 +225,9 @@ static int do_segments(struct blk *b, const struct vmsg_vq_elem *e, bool zeroes)
     return VIRTIO_BLK_S_OK;
 }
 
-/* One request; returns bytes written into the driver's buffers. */
-static uint32_t handle(struct blk *b, struct vmsg_vq_elem *e)
+/* One request; returns bytes written into the driver's buffers.  Runs on
+ * the loop or on a worker: touches only the request and the file. */
+static uint32_t handle(struct blk *b, struct vmsg_vq_elem *e, struct iovec *scratch)
 {
     struct blk_req_hdr h;
     uint32_t written = 0;
@@ -208,18 +236,18 @@ static uint32_t handle(struct blk *b, struct vmsg_vq_elem *e)
     /* Header: 16 readable bytes; status: the last writable byte. */
     if (e->in_len < 1 || e->out_len < sizeof(h) ||
         iov_to_buf(e->iov, e->out_num, 0, &h, sizeof(h)) != sizeof(h)) {
-        b->errors++;
+        count(&b->errors);
         return 0;                    /* nowhere to put a status */
     }
     switch (le32toh(h.type)) {
     case VIRTIO_BLK_T_IN:
-        status = (uint8_t)do_rw(b, e, le64toh(h.sector), false, &written);
+        status = (uint8_t)do_rw(b, e, le64toh(h.sector), false, &written, scratch);
         break;
     case VIRTIO_BLK_T_OUT:
-        status = (uint8_t)do_rw(b, e, le64toh(h.sector), true, &written);
+        status = (uint8_t)do_rw(b, e, le64toh(h.sector), true, &written, scratch);
         break;
     case VIRTIO_BLK_T_FLUSH:
-        b->flushes++;
+        count(&b->flushes);
         status = fdatasync(b->fd) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
         break;
     case VIRTIO_BLK_T_GET_ID: {
@@ -239,11 +267,103 @@ static uint32_t handle(struct blk *b, struct vmsg_vq_elem *e)
         status = VIRTIO_BLK_S_UNSUPP;
     }
     if (status != VIRTIO_BLK_S_OK) {
-        b->errors++;
+        count(&b->errors);
         written = 0;
     }
     iov_from_buf(e->iov + e->out_num, e->in_num, e->in_len - 1, &status, 1);
     return written + 1;
+}
+
+static struct blk_io *io_get(struct blk *b)
+{
+    struct blk_io *io = b->spare;
+
+    if (io)
+        b->spare = io->next_spare;
+    else
+        io = malloc(sizeof(*io));
+    return io;
+}
+
+static void io_put(struct blk *b, struct blk_io *io)
+{
+    io->next_spare = b->spare;
+    b->spare = io;
+}
+
+static void io_work(void *ctx, struct io_item *it)
+{
+    struct blk_io *io = (struct blk_io *)it;
+
+    (void)ctx;
+    io->len = handle(io->b, &io->elem, io->scratch);
+}
+
+/* Pop what the driver made available into the pool, at most the queue's
+ * size in flight (a driver cannot make us hold more than it could). */
+static void kick_pool(struct blk *b, uint32_t qi)
+{
+    struct vmsg_vq *vq = vmsg_dev_queue(b->dev, qi);
+    struct blk_io *io;
+    int rc;
+
+    if (!vq)
+        return;
+    do {
+        vmsg_vq_set_notification(vq, false);
+        while (vq->inflight < vq->num) {
+            if (!(io = io_get(b)))
+                return;              /* no memory: completions retry */
+            rc = vmsg_vq_pop(vq, &io->elem);
+            if (rc != 1) {
+                io_put(b, io);
+                if (rc < 0) {
+                    vmsg_dev_needs_reset(b->dev);
+                    return;
+                }
+                break;
+            }
+            io->b = b;
+            io->vq = vq;
+            io->qi = qi;
+            io_pool_submit(b->pool, &io->item);
+        }
+        if (vq->inflight >= vq->num)
+            return;                  /* full: the completions kick again */
+    } while (vmsg_vq_set_notification(vq, true));
+}
+
+/* Finished requests: complete them (or, for queue @drop, only release
+ * them: it is being reset), notify, and take more from the queues. */
+static void complete_pool(struct blk *b, int64_t drop)
+{
+    struct io_item *it = io_pool_take_done(b->pool);
+    uint64_t touched = 0;
+    uint32_t qi;
+
+    while (it) {
+        struct blk_io *io = (struct blk_io *)it;
+
+        it = it->next;
+        if (!b->dev || io->qi == drop) {
+            vmsg_vq_discard(io->vq, &io->elem);
+        } else {
+            vmsg_vq_push(io->vq, &io->elem, io->len);
+            touched |= 1ull << io->qi;
+        }
+        io_put(b, io);
+    }
+    for (qi = 0; touched; qi++, touched >>= 1) {
+        if (!(touched & 1))
+            continue;
+        vmsg_dev_notify_used(b->dev, qi);
+        kick_pool(b, qi);
+    }
+}
+
+static void pool_ready(void *opaque)
+{
+    complete_pool(opaque, -1);
 }
 
 static void blk_notify(void *s, uint32_t qi)
@@ -254,10 +374,14 @@ static void blk_notify(void *s, uint32_t qi)
 
     if (!vq)
         return;
+    if (b->pool) {
+        kick_pool(b, qi);
+        return;
+    }
     do {
         vmsg_vq_set_notification(vq, false);
         while ((rc = vmsg_vq_pop(vq, b->elem)) == 1)
-            vmsg_vq_push(vq, b->elem, handle(b, b->elem));
+            vmsg_vq_push(vq, b->elem, handle(b, b->elem, b->scratch));
         if (rc < 0) {
             /* A broken ring: the driver must reset the device. */
             vmsg_dev_needs_reset(b->dev);
@@ -275,8 +399,26 @@ static int blk_start(void *s, struct vmsg_dev *dev)
 
 static void blk_reset(void *s)
 {
-    /* Requests complete synchronously: nothing is in flight here. */
-    ((struct blk *)s)->dev = NULL;    /* until the next DRIVER_OK */
+    struct blk *b = s;
+
+    /* Without a pool requests complete synchronously; with one, wait for
+     * the workers, then release what they did: the queues are going. */
+    if (b->pool) {
+        io_pool_quiesce(b->pool);
+        b->dev = NULL;
+        complete_pool(b, -1);
+    }
+    b->dev = NULL;                   /* until the next DRIVER_OK */
+}
+
+static void blk_queue_reset(void *s, uint32_t qi)
+{
+    struct blk *b = s;
+
+    if (b->pool) {
+        io_pool_quiesce(b->pool);
+        complete_pool(b, qi);
+    }
 }
 
 static const struct vmsg_dev_ops blk_ops = {
@@ -284,12 +426,22 @@ static const struct vmsg_dev_ops blk_ops = {
     .start = blk_start,
     .reset = blk_reset,
     .queue_notify = blk_notify,
+    .queue_reset = blk_queue_reset,
 };
 
 static void blk_destroy(void *s)
 {
     struct blk *b = s;
+    struct blk_io *io;
 
+    if (b->pool) {
+        model_watch(&b->env, io_pool_fd(b->pool), &b->watching, false, NULL, NULL);
+        io_pool_destroy(b->pool);
+    }
+    while ((io = b->spare)) {
+        b->spare = io->next_spare;
+        free(io);
+    }
     if (b->fd >= 0)
         close(b->fd);
     free(b->elem);
@@ -300,12 +452,11 @@ int blk_create(struct model *m, const struct model_opts *o,
                const struct model_env *env, char *err, size_t errlen)
 {
     const char *file = opt_get(o, "file"), *v;
-    long queues = 1, qsize = 256;
+    unsigned long queues = 1, qsize = 256, iothreads = 0;
     struct stat st;
     struct blk *b;
     int ro = 0;
 
-    (void)env;
     if (!file) {
         snprintf(err, errlen, "blk needs file=PATH");
         return -EINVAL;
@@ -314,14 +465,12 @@ int blk_create(struct model *m, const struct model_opts *o,
         snprintf(err, errlen, "readonly=%s: expected on or off", v);
         return -EINVAL;
     }
-    if ((v = opt_get(o, "queues")) && ((queues = strtol(v, NULL, 10)) < 1 ||
-                                       queues > VMSG_DEV_MAX_QUEUES)) {
-        snprintf(err, errlen, "queues=%s: expected 1..%d", v, VMSG_DEV_MAX_QUEUES);
+    if (opt_uint(o, "queues", 1, VMSG_DEV_MAX_QUEUES, &queues, err, errlen) ||
+        opt_uint(o, "iothreads", 0, MAX_IOTHREADS, &iothreads, err, errlen) ||
+        opt_uint(o, "qsize", 2, 32768, &qsize, err, errlen))
         return -EINVAL;
-    }
-    if ((v = opt_get(o, "qsize")) && ((qsize = strtol(v, NULL, 10)) < 2 ||
-                                      qsize > 32768 || (qsize & (qsize - 1)))) {
-        snprintf(err, errlen, "qsize=%s: expected a power of two, 2..32768", v);
+    if (qsize & (qsize - 1)) {
+        snprintf(err, errlen, "qsize=%lu: expected a power of two, 2..32768", qsize);
         return -EINVAL;
     }
     b = calloc(1, sizeof(*b));
@@ -347,6 +496,18 @@ int blk_create(struct model *m, const struct model_opts *o,
         snprintf(err, errlen, "%s: not a regular file or block device", file);
         blk_destroy(b);
         return -EINVAL;
+    }
+    if (iothreads) {
+        b->env = *env;
+        b->env.label = NULL;         /* the caller's buffer */
+        b->pool = io_pool_create((unsigned)iothreads, io_work, b);
+        if (b->pool)
+            model_watch(&b->env, io_pool_fd(b->pool), &b->watching, true, pool_ready, b);
+        if (!b->pool || !b->watching) {
+            snprintf(err, errlen, "iothreads=%lu: cannot start the I/O threads", iothreads);
+            blk_destroy(b);
+            return -ENOMEM;
+        }
     }
     v = opt_get(o, "serial");
     snprintf(b->serial, sizeof(b->serial), "%s", v ? v : "virtio-msg-blk");

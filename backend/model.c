@@ -2,6 +2,7 @@
 /* Model registry and option helpers. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,6 +27,25 @@ int opt_bool(const char *v)
         !strcasecmp(v, "false"))
         return 0;
     return -1;
+}
+
+int opt_uint(const struct model_opts *o, const char *key, unsigned long min,
+             unsigned long max, unsigned long *out, char *err, size_t errlen)
+{
+    const char *v = opt_get(o, key);
+    unsigned long x;
+    char *end;
+
+    if (!v)
+        return 0;
+    errno = 0;
+    x = strtoul(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end || errno || x < min || x > max) {
+        snprintf(err, errlen, "%s=%s: expected a number in %lu..%lu", key, v, min, max);
+        return -EINVAL;
+    }
+    *out = x;
+    return 0;
 }
 
 void model_watch(const struct model_env *env, int fd, bool *watching, bool on,

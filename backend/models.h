@@ -26,6 +26,10 @@ struct model_opts {
 const char *opt_get(const struct model_opts *o, const char *key);
 /* Parse "on/off/yes/no/1/0"; -1 if it is something else. */
 int opt_bool(const char *v);
+/* Option @key as a decimal in [min, max] into *@out (left alone when the
+ * option is absent): 0, or -EINVAL with a message in @err. */
+int opt_uint(const struct model_opts *o, const char *key, unsigned long min,
+             unsigned long max, unsigned long *out, char *err, size_t errlen);
 
 /* How a model registers file descriptors with the daemon's event loop. */
 struct model_env {

@@ -6,7 +6,7 @@
  *     info                          list the devices (GET_DEVICES + info)
  *     blk read SECTOR COUNT         raw sectors to stdout
  *     blk write SECTOR              sectors from stdin (multiple of 512)
- *     blk verify [SEED [OPS]]       random writes, flush, read back, compare
+ *     blk verify [SEED [OPS [QD]]]       random writes, flush, read back, compare
  *     blk flush | blk id
  *     rng BYTES                     random bytes, as hex
  *     console write TEXT            send TEXT (and a newline)
@@ -78,11 +78,92 @@ static uint32_t crc32(const uint8_t *p, size_t n, uint32_t crc)
     return ~crc;
 }
 
+#define VERIFY_MAX_QD 64
+
+/* One random write range of 1..128 sectors inside @span. */
+static void pick_range(uint64_t *s, uint64_t span, uint64_t *sec, uint64_t *n)
+{
+    *n = 1 + rnd(s) % 128;
+    *sec = rnd(s) % span;
+    if (*sec + *n > span)
+        *n = span - *sec;
+}
+
+/* @ops random writes with up to @qd of them in flight over the device's
+ * queues; writes in flight never overlap (their order is not defined), so
+ * @shadow holds what the disk must hold once they are all done. */
+static int write_random(struct vf *vf, struct vf_blk *b, uint64_t *s, uint64_t span,
+                        unsigned ops, unsigned qd, uint8_t *shadow, uint8_t *written,
+                        uint64_t *bytes)
+{
+    struct vf_blk_req r[VERIFY_MAX_QD];
+    uint64_t at[VERIFY_MAX_QD], len[VERIFY_MAX_QD];
+    unsigned i, k, nr, sent = 0, done = 0, inq[4] = { 0 }, q = 0;
+    int rc = 0, res;
+
+    memset(len, 0, sizeof(len));     /* 0: the slot is idle */
+    for (nr = 0; nr < qd; nr++)
+        if ((rc = vf_blk_req_alloc(vf, &r[nr], 128 * 512)))
+            goto out;
+    for (;;) {
+        /* Fill every idle slot, then wait for one completion. */
+        for (i = 0; i < qd && sent < ops && rc == 0; i++) {
+            uint64_t sec, n, t;
+            unsigned tries = 0;
+
+            if (len[i])
+                continue;
+            do {
+                pick_range(s, span, &sec, &n);
+                for (k = 0; k < qd; k++)
+                    if (k != i && len[k] && sec < at[k] + len[k] && at[k] < sec + n)
+                        break;
+            } while (k < qd && ++tries < 64);
+            if (k < qd)
+                break;               /* crowded: wait for a completion */
+            for (t = 0; t < n * 512; t++)
+                vf_blk_data(&r[i])[t] = (uint8_t)rnd(s);
+            memcpy(shadow + sec * 512, vf_blk_data(&r[i]), n * 512);
+            memset(written + sec, 1, n);
+            *bytes += n * 512;
+            rc = vf_blk_submit(b, &r[i], i % b->nq, VF_BLK_T_OUT, sec, n * 512);
+            at[i] = sec;
+            len[i] = n;
+            inq[i % b->nq]++;
+            sent++;
+        }
+        if (rc || done == sent)
+            break;
+        while (!inq[q])
+            q = (q + 1) % b->nq;
+        {
+            struct vf_blk_req *d = vf_blk_complete(b, q, VMSG_HOST_TIMEOUT_MS, &res);
+
+            if (!d || d < r || d >= r + qd) {
+                rc = d ? -EIO : res;
+                break;
+            }
+            if ((rc = res))
+                break;
+            len[d - r] = 0;
+            inq[q]--;
+            done++;
+        }
+        q = (q + 1) % b->nq;
+    }
+out:
+    while (nr-- > 0)
+        vf_blk_req_free(vf, &r[nr]);
+    return rc;
+}
+
 /*
- * Random writes over the first min(capacity, 64 MiB), a shadow copy in
- * memory, FLUSH, then every written sector read back and compared.
+ * Random writes over the first min(capacity, 64 MiB), @qd in flight, a
+ * shadow copy in memory, FLUSH, then every written sector read back and
+ * compared.
  */
-static int blk_verify(struct vf_blk *b, uint64_t seed, unsigned ops)
+static int blk_verify(struct vf *vf, struct vf_blk *b, uint64_t seed, unsigned ops,
+                      unsigned qd)
 {
     uint64_t span = b->sectors < 131072 ? b->sectors : 131072, s = seed | 1;
     uint8_t *shadow, *written, *buf;
@@ -93,6 +174,8 @@ static int blk_verify(struct vf_blk *b, uint64_t seed, unsigned ops)
 
     if (span < 8)
         return -ENOSPC;
+    if (qd < 1 || qd > VERIFY_MAX_QD)
+        return -EINVAL;
     shadow = calloc(span, 512);
     written = calloc(span, 1);
     buf = malloc(256 * 512);
@@ -100,17 +183,20 @@ static int blk_verify(struct vf_blk *b, uint64_t seed, unsigned ops)
         rc = -ENOMEM;
         goto out;
     }
-    for (i = 0; i < ops && rc == 0; i++) {
-        uint64_t n = 1 + rnd(&s) % 128, k;
-        sec = rnd(&s) % span;
-        if (sec + n > span)
-            n = span - sec;
-        for (k = 0; k < n * 512; k++)
-            buf[k] = (uint8_t)rnd(&s);
-        rc = vf_blk_io(b, VF_BLK_T_OUT, sec, buf, n * 512);
-        memcpy(shadow + sec * 512, buf, n * 512);
-        memset(written + sec, 1, n);
-        bytes += n * 512;
+    if (qd > 1) {
+        rc = write_random(vf, b, &s, span, ops, qd, shadow, written, &bytes);
+    } else {
+        for (i = 0; i < ops && rc == 0; i++) {
+            uint64_t n, k;
+
+            pick_range(&s, span, &sec, &n);
+            for (k = 0; k < n * 512; k++)
+                buf[k] = (uint8_t)rnd(&s);
+            rc = vf_blk_io(b, VF_BLK_T_OUT, sec, buf, n * 512);
+            memcpy(shadow + sec * 512, buf, n * 512);
+            memset(written + sec, 1, n);
+            bytes += n * 512;
+        }
     }
     if (rc == 0)
         rc = vf_blk_io(b, VF_BLK_T_FLUSH, 0, NULL, 0);
@@ -125,8 +211,9 @@ static int blk_verify(struct vf_blk *b, uint64_t seed, unsigned ops)
         crc = crc32(buf, 512, crc);
     }
     if (rc == 0) {
-        printf("blk verify: %u writes (%" PRIu64 " bytes), flush, read back: %s "
-               "(crc32 %08x)\n", ops, bytes, bad ? "MISMATCH" : "all sectors match", crc);
+        printf("blk verify: %u writes (%" PRIu64 " bytes, %u in flight at most), flush, "
+               "read back: %s (crc32 %08x)\n", ops, bytes, qd,
+               bad ? "MISMATCH" : "all sectors match", crc);
         printf("blk verify: %u queue(s) used:", b->nq);
         for (i = 0; i < b->nq; i++)
             printf(" %" PRIu64, b->per_q[i]);
@@ -205,8 +292,9 @@ static int cmd_blk(struct vf *vf, int argc, char **argv)
             rc = vf_blk_io(&b, VF_BLK_T_OUT, sec++, buf, sizeof(buf));
         }
     } else if (!strcmp(argv[0], "verify")) {
-        rc = blk_verify(&b, argc > 1 ? strtoull(argv[1], NULL, 0) : 1,
-                        argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 200);
+        rc = blk_verify(vf, &b, argc > 1 ? strtoull(argv[1], NULL, 0) : 1,
+                        argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 200,
+                        argc > 3 ? (unsigned)strtoul(argv[3], NULL, 0) : 1);
     } else if (!strcmp(argv[0], "bench")) {
         rc = blk_bench(&b, argc > 1 ? atof(argv[1]) : 2.0);
     } else if (!strcmp(argv[0], "flush")) {
@@ -396,7 +484,7 @@ static void usage(FILE *o)
 {
     fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--xen DEVID] [--wait MS] COMMAND\n"
           "  --xen DEVID  use device/virtio_msg/DEVID of this Xen domain (not the host bus)\n"
-          "  info | blk read SECTOR COUNT | blk write SECTOR | blk verify [SEED [OPS]]\n"
+          "  info | blk read SECTOR COUNT | blk write SECTOR | blk verify [SEED [OPS [QD]]]\n"
           "  blk flush | blk id | blk bench [SECONDS] | rng BYTES | console write TEXT | console read [MS]\n"
           "  net ping OUR-IPV4 TARGET-IPV4 [COUNT]\n"
           "  watch MS (follow device hot-add and removal) | demo\n"

@@ -4,7 +4,8 @@
 # writing and verifying its data.  After each attack: the attack was
 # rejected as the spec says (connection cut, message dropped with the next
 # one answered, or DEVICE_NEEDS_RESET), the backend holds no mapping for
-# the attacker, and the victim's data still verifies.  Host bus, TAP.
+# the attacker, and the victim's data still verifies.  HOSTILE_BLK_OPTS
+# adds options to both disks (",queues=4,iothreads=4").  Host bus, TAP.
 b=${top_builddir:-.}
 tmp=$(mktemp -d)
 trap 'kill $bepid $vpid 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -12,12 +13,13 @@ trap 'kill $bepid $vpid 2>/dev/null; rm -rf "$tmp"' EXIT
 
 truncate -s 16M "$tmp/victim.img" "$tmp/attacker.img"
 "$b/virtio-msg-backend" --socket "$tmp/s" --verbose \
-    -d "blk,domid=1,file=$tmp/victim.img" -d "blk,domid=4,file=$tmp/attacker.img" \
+    -d "blk,domid=1,file=$tmp/victim.img${HOSTILE_BLK_OPTS:-}" \
+    -d "blk,domid=4,file=$tmp/attacker.img${HOSTILE_BLK_OPTS:-}" \
     </dev/null 2>"$tmp/be.log" &
 bepid=$!
 # The victim: write-and-verify rounds until told to stop.
 ( i=0; while [ ! -e "$tmp/stop" ]; do i=$((i + 1))
-      "$b/virtio-msg-front" --socket "$tmp/s" --domid 1 --wait 5000 blk verify "$i" 20 \
+      "$b/virtio-msg-front" --socket "$tmp/s" --domid 1 --wait 5000 blk verify "$i" 20 "${HOSTILE_QD:-1}" \
           >"$tmp/victim.last" 2>&1 || { echo "round $i failed" >>"$tmp/victim.fail"; cat "$tmp/victim.last" >>"$tmp/victim.fail"; }
       echo "$i" >"$tmp/victim.rounds"; done ) &
 vpid=$!
