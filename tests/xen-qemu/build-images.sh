@@ -81,8 +81,9 @@ fi
 r=$out/dom0; base "$r"
 copy_bin "$r" $xenbin/xl $xenbin/xenstored $xenbin/xenconsoled $xenbin/xen-init-dom0 \
     "$build/virtio-msg-backend" "$build/xl-virtio-msg" "$build/tests/integration/unix-chat" \
-    "$build/tests/integration/attack"
-for f in virtio-msg-backend xl-virtio-msg tests/integration/unix-chat tests/integration/attack; do
+    "$build/tests/integration/attack" "$build/virtio-msg-store"
+for f in virtio-msg-backend xl-virtio-msg tests/integration/unix-chat tests/integration/attack \
+         virtio-msg-store; do
     mv "$r$build/$f" "$r/usr/bin/"
 done
 mkdir -p "$r/etc/xen" "$r/var/lib/xen" "$r/var/lib/xenstored" "$r/var/log/xen/console"

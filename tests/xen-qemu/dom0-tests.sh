@@ -94,8 +94,23 @@ rc=$?
 echo "$OUT" | grep -qE '^[0-9a-f]{64}$'; r2=$?
 [ $rc -eq 0 ] && [ $r2 -eq 0 ]; res $? "rng: 32 random bytes through Xen"
 
+# ---- the store interface's Xen provider (the same tool as on the host) ----
+virtio-msg-store --xen ls backend/virtio_msg/$D > /tmp/xs.out 2>&1; rc=$?
+head -n 12 /tmp/xs.out
+# (the reference frontend connects per command: between commands the
+# backend's state is Closed, 6, until the next one starts over)
+[ $rc -eq 0 ] && grep -q "^backend/virtio_msg/$D/0/type = \"blk\"$" /tmp/xs.out &&
+    grep -Eq "^backend/virtio_msg/$D/0/state = \"[1-6]\"$" /tmp/xs.out
+res $? "virtio-msg-store --xen ls: our xenstore nodes (type blk, a XenbusState)"
+virtio-msg-store --xen watch backend/virtio_msg/$D/5 2 30000 > /tmp/xsw.out 2>&1 &
+XSW=$!
+sleep 1
+
 # ---- hot-add and removal while the domU runs ----
 xl-virtio-msg attach guest "type=rng,devid=5"; res $? "attach: rng as devid 5 while the guest runs"
+wait $XSW; rc=$?; cat /tmp/xsw.out
+[ $rc -eq 0 ] && grep -q "backend/virtio_msg/$D/5" /tmp/xsw.out
+res $? "virtio-msg-store --xen watch: fires when xl-virtio-msg adds devid 5"
 rpc 60 "$FRONT 5 rng 16"; res $? "attach: the new device works in the domU"
 xl-virtio-msg detach guest 5; res $? "detach: devid 5 removed (backend reached Closed)"
 [ -z "$(xenstore-ls /local/domain/0/backend/virtio_msg/$D/5 2>/dev/null)" ] &&
