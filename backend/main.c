@@ -21,6 +21,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "models.h"
@@ -69,6 +70,8 @@ static struct {
     const char *store_path;          /* the host store; NULL: none */
     struct store_server *store;
     bool reload_pending;             /* the store's device nodes changed */
+    unsigned poll_us;                /* --poll: spin this long when idle */
+    bool polling;                    /* spinning now (rings say so) */
 } g;
 
 /* Device nodes in the host store, as xl writes them on Xen: a device is
@@ -189,6 +192,67 @@ static void conn_event(void *opaque)
         conn_close(c, "frontend broke the ring protocol");
 }
 
+/* ---- busy-polling (--poll US) ----
+ * After any work the loop spins on every host connection's ring for up to
+ * US microseconds before it sleeps in epoll again; while it spins the rings
+ * carry VMSG_RING_F_POLLING, so frontends put requests without a kick.
+ * One core busy for the latency of a wake-up (see make bench). */
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void set_polling(bool on)
+{
+    int i;
+
+    g.polling = on;
+    for (i = 0; i < MAX_CONNS; i++)
+        if (g.conns[i].used)
+            vmsg_ring_ep_set_polling(&g.conns[i].be.ep, on);
+}
+
+/* Serve every connection with a request waiting; true if there was one. */
+static bool poll_rings(void)
+{
+    bool any = false;
+    int i;
+
+    for (i = 0; i < MAX_CONNS; i++) {
+        struct conn *c = &g.conns[i];
+
+        if (c->used && vmsg_ring_ep_pending(&c->be.ep)) {
+            conn_event(c);
+            any = true;
+        }
+    }
+    return any;
+}
+
+/* One round of the spin: a few hundred looks, then back to epoll (with no
+ * wait) for sockets, signals and models.  Stops when idle for poll_us. */
+static void poll_round(int64_t *idle_since)
+{
+    int k;
+
+    if (!g.polling) {
+        set_polling(true);
+        *idle_since = now_us();
+    }
+    for (k = 0; k < 256; k++)
+        if (poll_rings())
+            *idle_since = now_us();
+    if (now_us() - *idle_since < g.poll_us)
+        return;
+    set_polling(false);
+    if (poll_rings())                /* one put raced with clearing the flag */
+        set_polling(true);
+}
+
 static void conn_hangup(void *opaque)
 {
     struct conn *c = opaque;
@@ -282,6 +346,8 @@ static void on_accept(void *opaque)
         logmsg("dom%u connected: %d device(s), max message %u bytes", c->be.domid,
                c->ndev, c->be.ep.max_msg);
     publish_states();
+    if (g.polling)
+        vmsg_ring_ep_set_polling(&c->be.ep, true);
     /* Anything queued before we watched the event channel. */
     conn_event(c);
 }
@@ -350,6 +416,9 @@ static void usage(FILE *o)
           "                      SOCKET.store; none: no store); devices written as\n"
           "                      " STORE_ROOT "/DOMID/DEVID/spec = \"TYPE,...\"\n"
           "                      are added, removed ones go (like SIGHUP)\n"
+          "      --poll US       after work, spin on the host rings for up to US\n"
+          "                      microseconds before sleeping (frontends need not\n"
+          "                      kick; costs a core while it spins)\n"
           "      --once          exit when the last frontend has disconnected\n"
           "  SIGHUP re-reads the configuration: new devices are announced to\n"
           "  connected frontends with EVENT_DEVICE READY, removed ones REMOVED.\n"
@@ -679,12 +748,14 @@ int main(int argc, char **argv)
         { "once", no_argument, NULL, 'o' },
         { "xen", no_argument, NULL, 'x' },
         { "store", required_argument, NULL, 'S' },
+        { "poll", required_argument, NULL, 'P' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     char err[512];
     sigset_t mask;
+    int64_t idle_since = 0;
     int opt, i;
 
     g.socket_path = VMSG_HOST_DEFAULT_SOCKET;
@@ -702,6 +773,17 @@ int main(int argc, char **argv)
         case 'o': g.once = true; break;
         case 'x': g.xen = true; break;
         case 'S': g.store_path = optarg; break;
+        case 'P': {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+
+            if (*optarg < '0' || *optarg > '9' || *end || v > 1000000) {
+                logmsg("--poll %s: expected microseconds, 0..1000000", optarg);
+                return 2;
+            }
+            g.poll_us = (unsigned)v;
+            break;
+        }
         case 'v': g.verbose = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -760,7 +842,7 @@ int main(int argc, char **argv)
 
     while (!g.quit) {
         struct epoll_event ev[64];
-        int n = epoll_wait(g.ep, ev, 64, -1);
+        int n = epoll_wait(g.ep, ev, 64, g.polling ? 0 : -1);
 
         if (n < 0 && errno != EINTR)
             break;
@@ -773,6 +855,8 @@ int main(int argc, char **argv)
             g.reload_pending = false;
             reload();
         }
+        if (g.poll_us && !g.quit)
+            poll_round(&idle_since);
     }
     for (i = 0; i < MAX_CONNS; i++)
         if (g.conns[i].used)

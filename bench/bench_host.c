@@ -2,7 +2,9 @@
 /*
  * Host-bus benchmarks, each against a baseline measured in the same run:
  *   - request round trip (GET_DEVICE_STATUS) vs a raw eventfd ping-pong
- *     between two processes;
+ *     between two processes; in polling mode (backend --poll, frontend
+ *     poll_us: both sides spin, nobody kicks) vs a shared-memory spin
+ *     ping-pong between two processes;
  *   - virtio-blk 4 KiB random reads at queue depth 1 and 32 vs pread() on
  *     the same file, and 1 MiB sequential reads and writes vs
  *     pread()/pwrite(), both through a copy (vf_blk_io) and zero-copy (the
@@ -85,6 +87,38 @@ static double eventfd_pingpong(int iters)
     waitpid(pid, NULL, 0);
     close(a);
     close(b);
+    return t0 * 1e6 / iters;
+}
+
+/* Mean microseconds of one round trip between two processes spinning on
+ * a shared page (the floor for a polling transport). */
+static double spin_pingpong(int iters)
+{
+    uint32_t *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    double t0;
+    pid_t pid;
+    int i;
+
+    if (m == MAP_FAILED)
+        return -1;
+    pid = fork();
+    if (pid == 0) {
+        for (i = 1; i <= iters; i++) {
+            while (__atomic_load_n(&m[0], __ATOMIC_ACQUIRE) != (uint32_t)i)
+                vmsg_cpu_relax();
+            __atomic_store_n(&m[16], (uint32_t)i, __ATOMIC_RELEASE);
+        }
+        _exit(0);
+    }
+    t0 = now_s();
+    for (i = 1; i <= iters; i++) {
+        __atomic_store_n(&m[0], (uint32_t)i, __ATOMIC_RELEASE);
+        while (__atomic_load_n(&m[16], __ATOMIC_ACQUIRE) != (uint32_t)i)
+            vmsg_cpu_relax();
+    }
+    t0 = now_s() - t0;
+    waitpid(pid, NULL, 0);
+    munmap(m, 4096);
     return t0 * 1e6 / iters;
 }
 
@@ -284,7 +318,7 @@ int main(void)
     uint8_t *buf = malloc(1 << 20);
     uint64_t seed = 88172645463325252ull;
     int fd, i, rc, iters = 20000;
-    double t, ours, base, loop_qd, loop_rd, loop_wr;
+    double t, ours, base, base_qd1, loop_qd, loop_rd, loop_wr;
     pid_t pid;
 
     if (!buf || !mkdtemp(dir))
@@ -343,6 +377,7 @@ int main(void)
             break;
     base = iters / (now_s() - t);
     row("blk 4 KiB random read, QD1", ours, base, "IOPS", "-");
+    base_qd1 = base;
     loop_qd = ours = blk_qd(&vf, &b, QD, 100000, &seed);
     row("blk 4 KiB random read, QD32", ours, base, "IOPS", ">= 0.8x");
 
@@ -379,7 +414,52 @@ int main(void)
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
 
-    /* 4. The same disk served with iothreads=2: the file I/O runs on two
+    /* 4. Polling mode: the backend spins on the rings (--poll) and the
+     * frontend on its answers (poll_us); nobody kicks an event channel. */
+    {
+        char *pargv[] = { NULL, "--socket", sock, "--poll", "200000", "-d", spec, NULL };
+
+        unlink(sock);
+        if ((pid = start_backend(be, pargv)) < 0)
+            return 1;
+        rc = vf_connect(&vf, sock, 1, 5000);
+        if (rc == 0)
+            rc = vf_enumerate(&vf) < 0 ? -EIO : 0;
+        if (rc == 0)
+            rc = vf_blk_open(&vf, &b);
+        if (rc == 0) {
+            vf.ep->poll_us = 200000;
+            for (i = 0; i < 1000; i++) {
+                uint8_t st;
+                vmsg_drv_get_status(&b.d->drv, &st);
+            }
+            iters = 100000;
+            t = now_s();
+            for (i = 0; i < iters; i++) {
+                uint8_t st;
+                if (vmsg_drv_get_status(&b.d->drv, &st))
+                    break;
+            }
+            ours = (now_s() - t) * 1e6 / iters;
+            row("polling: round trip vs shm spin", ours, spin_pingpong(iters), "us", "<= 2x");
+            iters = 50000;
+            t = now_s();
+            for (i = 0; i < iters; i++)
+                vf_blk_io(&b, VF_BLK_T_IN, (rnd(&seed) % (IMG_MB * 256)) * 8, buf, 4096);
+            ours = iters / (now_s() - t);
+            row("polling: 4 KiB random read, QD1", ours, base_qd1, "IOPS", "-");
+            row("polling: 4 KiB random read, QD32", blk_qd(&vf, &b, QD, 100000, &seed),
+                base_qd1, "IOPS", ">= 0.8x");
+            vf_blk_close(&vf, &b);
+            vf_close(&vf);
+        } else {
+            fprintf(stderr, "bench: polling frontend: %s\n", strerror(-rc));
+        }
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
+
+    /* 5. The same disk served with iothreads=2: the file I/O runs on two
      * worker threads, the event loop only walks rings and completes. */
     snprintf(spec, sizeof(spec), "blk,file=%s,iothreads=2", img);
     unlink(sock);
@@ -405,7 +485,7 @@ int main(void)
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
 
-    /* 5. Scale: one backend, 64 frontends x 4 devices vs one frontend. */
+    /* 6. Scale: one backend, 64 frontends x 4 devices vs one frontend. */
     {
         static char specs[SCALE_FE * SCALE_DEVS][200];
         char *sargv[4 + 2 * SCALE_FE * SCALE_DEVS];

@@ -482,8 +482,9 @@ static int cmd_net(int argc, char **argv, struct vf *vf)
 
 static void usage(FILE *o)
 {
-    fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--xen DEVID] [--wait MS] COMMAND\n"
+    fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--xen DEVID] [--wait MS] [--poll US] COMMAND\n"
           "  --xen DEVID  use device/virtio_msg/DEVID of this Xen domain (not the host bus)\n"
+          "  --poll US    spin up to US microseconds for each answer before sleeping\n"
           "  info | blk read SECTOR COUNT | blk write SECTOR | blk verify [SEED [OPS [QD]]]\n"
           "  blk flush | blk id | blk bench [SECONDS] | rng BYTES | console write TEXT | console read [MS]\n"
           "  net ping OUR-IPV4 TARGET-IPV4 [COUNT]\n"
@@ -499,6 +500,7 @@ int main(int argc, char **argv)
         { "domid", required_argument, NULL, 'D' },
         { "wait", required_argument, NULL, 'w' },
         { "xen", required_argument, NULL, 'x' },
+        { "poll", required_argument, NULL, 'p' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -506,9 +508,11 @@ int main(int argc, char **argv)
     char xenpath[32];
     uint32_t domid = 1;
     int wait_ms = 0, opt, rc;
+    unsigned long poll_us = 0;
     struct vf vf;
+    char *end;
 
-    while ((opt = getopt_long(argc, argv, "+s:D:w:x:h", lo, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+s:D:w:x:p:h", lo, NULL)) != -1) {
         switch (opt) {
         case 's': path = optarg; break;
         case 'D': domid = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -516,6 +520,13 @@ int main(int argc, char **argv)
         case 'x':
             snprintf(xenpath, sizeof(xenpath), "xen:%.20s", optarg);
             path = xenpath;
+            break;
+        case 'p':
+            poll_us = strtoul(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end || poll_us > 1000000) {
+                fprintf(stderr, "%s: --poll %s: expected microseconds, 0..1000000\n", prog, optarg);
+                return 2;
+            }
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -532,6 +543,7 @@ int main(int argc, char **argv)
     rc = vf_connect(&vf, path, domid, wait_ms);
     if (rc)
         return fail(path, rc);
+    vf.ep->poll_us = (unsigned)poll_us;
     rc = vf_enumerate(&vf);
     if (rc < 0) {
         vf_close(&vf);

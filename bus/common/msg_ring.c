@@ -113,3 +113,17 @@ bad:
     r->broken = true;
     return -EPROTO;
 }
+
+void vmsg_ring_set_polling(struct vmsg_ring *r, bool on)
+{
+    r->ctl->cons_flags = htole32(on ? VMSG_RING_F_POLLING : 0);
+    /* Dekker with vmsg_ring_peer_polls(): our flag store before our next
+     * read of prod, as the producer's prod store is before its flag read. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+bool vmsg_ring_peer_polls(const struct vmsg_ring *r)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return le32toh(r->ctl->cons_flags) & VMSG_RING_F_POLLING;
+}

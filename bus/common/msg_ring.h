@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <endian.h>
 
 #define VMSG_RING_PAGES     3u
 #define VMSG_RING_PAGE_SIZE 4096u
@@ -27,8 +28,14 @@ struct vmsg_ring_ctl {
     uint32_t prod;                   /* le32, written by the producer */
     uint32_t pad0[15];
     uint32_t cons;                   /* le32, written by the consumer */
-    uint32_t pad1[15];
+    uint32_t cons_flags;             /* le32, written by the consumer */
+    uint32_t pad1[14];
 };
+
+/* cons_flags: the consumer is spinning on prod, so the producer need not
+ * kick its event channel (the idea of VRING_USED_F_NO_NOTIFY).  Only the
+ * side that sets it loses if it lies. */
+#define VMSG_RING_F_POLLING 1u
 
 /* One direction, as seen by one side. */
 struct vmsg_ring {
@@ -52,6 +59,30 @@ int vmsg_ring_put(struct vmsg_ring *r, const void *msg, size_t len);
 /* Consumer: message length copied into @buf (cap >= max_msg), 0 if the
  * ring is empty, -EPROTO if the producer broke the protocol. */
 int vmsg_ring_get(struct vmsg_ring *r, void *buf, size_t cap);
+
+/* In a spin loop: let the sibling hyperthread (or the host) run. */
+static inline void vmsg_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* Consumer: is a record waiting (a cheap look, no checks)? */
+static inline bool vmsg_ring_pending(const struct vmsg_ring *r)
+{
+    return le32toh(r->ctl->prod) != r->local;
+}
+
+/* Consumer: say whether we poll.  Ordered before any later look at prod:
+ * after turning it off, look once more before sleeping. */
+void vmsg_ring_set_polling(struct vmsg_ring *r, bool on);
+
+/* Producer, after a put: does the consumer poll (no kick needed)?  Ordered
+ * after the put's index store. */
+bool vmsg_ring_peer_polls(const struct vmsg_ring *r);
 
 /* Grant-based DMA addresses (shared/spec/DECISIONS.md 6). */
 #define VMSG_GDMA_FLAG (1ull << 63)

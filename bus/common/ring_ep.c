@@ -24,6 +24,14 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static int ep_caps(struct vmsg_bus *bus, struct vmsg_bus_caps *caps)
 {
     return vmsg_bus_caps_rev1(caps, ep_of(bus)->max_msg);
@@ -72,6 +80,8 @@ static int put_msg(struct vmsg_ring_ep *ep, const void *msg, size_t len)
     if (rc)
         return rc;
     ep->msgs_out++;
+    if (vmsg_ring_peer_polls(&ep->tx))
+        return 0;                    /* it spins on the ring: no kick */
     return ep->prims->notify(ep->ctx);
 }
 
@@ -117,6 +127,29 @@ static int drv_drain(struct vmsg_ring_ep *ep, uint16_t token, void *resp,
     return found;
 }
 
+/* Driver, polling mode: spin on the device's ring for up to poll_us with
+ * our flag set (the device does not kick us meanwhile), then clear it and
+ * look once more.  Same result as drv_drain(). */
+static int drv_spin(struct vmsg_ring_ep *ep, uint16_t token, void *resp,
+                    size_t cap, size_t *resp_len, bool any_event)
+{
+    int64_t end = now_us() + ep->poll_us;
+    uint64_t before = ep->events;
+    int rc;
+
+    vmsg_ring_set_polling(&ep->rx, true);
+    do {
+        rc = drv_drain(ep, token, resp, cap, resp_len);
+        if (rc || (any_event && ep->events != before))
+            break;
+        vmsg_cpu_relax();
+    } while (now_us() < end);
+    vmsg_ring_set_polling(&ep->rx, false);
+    if (rc == 0)
+        rc = drv_drain(ep, token, resp, cap, resp_len);
+    return rc;
+}
+
 static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
                        void *resp, size_t resp_cap, size_t *resp_len)
 {
@@ -139,10 +172,11 @@ static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
     vmsg_put_le16(msg + 4, token);   /* the bus owns the token (B23) */
     rc = put_msg(ep, msg, req_len);
     end = now_ms() + ep->timeout_ms;
-    while (rc == 0) {
+    for (bool spin = ep->poll_us > 0; rc == 0; spin = false) {
         int left = (int)(end - now_ms());
 
-        rc = drv_drain(ep, token, resp, resp_cap, resp_len);
+        rc = spin ? drv_spin(ep, token, resp, resp_cap, resp_len, false)
+                  : drv_drain(ep, token, resp, resp_cap, resp_len);
         if (rc == 1) {
             rc = 0;
             vmsg_put_le16((uint8_t *)resp + 4, driver_token);
@@ -171,7 +205,8 @@ int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms)
         return -EPIPE;
     pthread_mutex_lock(&ep->lock);
     before = ep->events;
-    rc = drv_drain(ep, 0, NULL, 0, NULL);
+    rc = ep->poll_us && timeout_ms != 0 ? drv_spin(ep, 0, NULL, 0, NULL, true)
+                                        : drv_drain(ep, 0, NULL, 0, NULL);
     if (rc == 0 && ep->events == before && timeout_ms != 0) {
         rc = ep_wait(ep, timeout_ms);
         if (rc >= 0)
@@ -198,6 +233,16 @@ int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep)
         return -EPROTO;
     }
     return count;
+}
+
+void vmsg_ring_ep_set_polling(struct vmsg_ring_ep *ep, bool on)
+{
+    vmsg_ring_set_polling(&ep->rx, on);
+}
+
+bool vmsg_ring_ep_pending(struct vmsg_ring_ep *ep)
+{
+    return !ep->dead && vmsg_ring_pending(&ep->rx);
 }
 
 static void *ep_dma_alloc(struct vmsg_bus *bus, size_t size, uint64_t *addr)

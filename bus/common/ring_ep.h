@@ -47,6 +47,7 @@ struct vmsg_ring_ep {
     uint32_t max_msg;
     uint16_t seq;                    /* driver: the bus-owned token */
     int timeout_ms;                  /* driver: per transfer */
+    unsigned poll_us;                /* driver: spin this long before sleeping */
     bool dead;                       /* peer gone or broke the ring */
     bool inited;
     pthread_mutex_t lock;
@@ -74,5 +75,10 @@ int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms);
 /* Device role: deliver queued requests (a bounded batch).  Returns how
  * many, or -EPROTO if the driver broke the ring protocol. */
 int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep);
+
+/* Device role, busy-polling: tell the driver whether we spin on its ring
+ * (then it does not kick us), and whether a request is waiting. */
+void vmsg_ring_ep_set_polling(struct vmsg_ring_ep *ep, bool on);
+bool vmsg_ring_ep_pending(struct vmsg_ring_ep *ep);
 
 #endif

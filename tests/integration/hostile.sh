@@ -5,14 +5,15 @@
 # rejected as the spec says (connection cut, message dropped with the next
 # one answered, or DEVICE_NEEDS_RESET), the backend holds no mapping for
 # the attacker, and the victim's data still verifies.  HOSTILE_BLK_OPTS
-# adds options to both disks (",queues=4,iothreads=4").  Host bus, TAP.
+# adds options to both disks (",queues=4,iothreads=4"), HOSTILE_BE_ARGS
+# to the backend ("--poll 1000").  Host bus, TAP.
 b=${top_builddir:-.}
 tmp=$(mktemp -d)
 trap 'kill $bepid $vpid 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/tap.sh"
 
 truncate -s 16M "$tmp/victim.img" "$tmp/attacker.img"
-"$b/virtio-msg-backend" --socket "$tmp/s" --verbose \
+"$b/virtio-msg-backend" --socket "$tmp/s" --verbose ${HOSTILE_BE_ARGS:-} \
     -d "blk,domid=1,file=$tmp/victim.img${HOSTILE_BLK_OPTS:-}" \
     -d "blk,domid=4,file=$tmp/attacker.img${HOSTILE_BLK_OPTS:-}" \
     </dev/null 2>"$tmp/be.log" &

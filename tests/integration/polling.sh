@@ -1,0 +1,49 @@
+#!/bin/bash
+# Polling mode: a backend that spins on the rings (--poll) and frontends
+# that spin for their answers (--poll): nobody kicks, data still right,
+# polling and sleeping peers mixed both ways, the backend stops spinning
+# when idle, bad values refused.  Host bus, TAP.
+b=${top_builddir:-.}
+be=$b/virtio-msg-backend
+fe=$b/virtio-msg-front
+tmp=$(mktemp -d)
+trap 'kill $bepid $be2pid $p1 $p2 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/tap.sh"
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+truncate -s 32M "$tmp/a.img" "$tmp/b.img"
+"$be" --socket "$tmp/s" --poll 2000 --verbose -d "blk,file=$tmp/a.img,queues=2" -d rng \
+    -d "blk,domid=2,file=$tmp/b.img" </dev/null 2>"$tmp/be.log" &
+bepid=$!
+"$fe" --socket "$tmp/s" --poll 2000 --wait 5000 blk verify 1 400 16 >"$tmp/v1" 2>&1 &
+p1=$!
+"$fe" --socket "$tmp/s" --domid 2 --wait 5000 blk verify 2 400 8 >"$tmp/v2" 2>&1 &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+sed 's/^/# /' "$tmp/v1" "$tmp/v2"
+[ $r1 -eq 0 ] && grep -q "all sectors match" "$tmp/v1"
+ok "polling frontend on a polling backend: 400 writes at QD16 read back intact" $?
+[ $r2 -eq 0 ] && grep -q "all sectors match" "$tmp/v2"
+ok "a sleeping frontend on the same polling backend: intact too" $?
+"$fe" --socket "$tmp/s" --poll 100 --wait 5000 rng 16 | grep -Eq '^[0-9a-f]{32}$'
+ok "rng with a short spin budget (100 us)" $?
+sleep 0.5                            # idle longer than the 2 ms budget
+t0=$(cpu_ticks $bepid); sleep 1; t1=$(cpu_ticks $bepid)
+echo "# backend CPU while idle: $((t1 - t0)) ticks in 1 s"
+[ $((t1 - t0)) -lt 20 ]; ok "the backend stops spinning once idle for its budget" $?
+
+"$be" --socket "$tmp/s2" -d "blk,file=$tmp/a.img" </dev/null 2>"$tmp/be2.log" &
+be2pid=$!
+"$fe" --socket "$tmp/s2" --poll 5000 --wait 5000 blk verify 3 300 4 | grep -q "all sectors match"
+ok "polling frontend on a sleeping backend: intact" $?
+kill $be2pid; wait $be2pid 2>/dev/null
+
+"$be" --socket "$tmp/x" --poll 2000001 -d rng 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "expected microseconds" "$tmp/err"; ok "backend --poll out of range: exit 2, clear error" $?
+"$fe" --socket "$tmp/s" --poll abc rng 4 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "expected microseconds" "$tmp/err"; ok "frontend --poll abc: exit 2, clear error" $?
+kill $bepid; wait $bepid; rc=$?
+[ $rc -eq 0 ] && grep -q "0 still held" "$tmp/be.log" && ! grep "disconnected" "$tmp/be.log" | grep -vq " 0 still held"
+ok "backend exits 0, every disconnect released its mappings" $?
+tap_done
