@@ -71,6 +71,7 @@ static struct {
     struct store_server *store;
     bool reload_pending;             /* the store's device nodes changed */
     unsigned poll_us;                /* --poll: spin this long when idle */
+    int conn_hi;                     /* conns[] at and above this are unused */
     bool polling;                    /* spinning now (rings say so) */
 } g;
 
@@ -151,6 +152,8 @@ static void conn_close(struct conn *c, const char *why)
                (unsigned long long)c->be.map.maps, held);
     vmsg_host_be_close(&c->be);
     memset(c, 0, sizeof(*c));
+    while (g.conn_hi > 0 && !g.conns[g.conn_hi - 1].used)
+        g.conn_hi--;
     publish_states();
     if (g.once) {
         for (i = 0; i < MAX_CONNS && !g.conns[i].used; i++)
@@ -222,11 +225,14 @@ static bool poll_rings(void)
     bool any = false;
     int i;
 
-    for (i = 0; i < MAX_CONNS; i++) {
+    for (i = 0; i < g.conn_hi; i++) {
         struct conn *c = &g.conns[i];
 
         if (c->used && vmsg_ring_ep_pending(&c->be.ep)) {
-            conn_event(c);
+            /* No event to consume: frontends see our flag and do not kick
+             * (one that kicks anyway is drained when epoll reports it). */
+            if (vmsg_ring_ep_serve(&c->be.ep) < 0 || c->be.ep.dead)
+                conn_close(c, "frontend broke the ring protocol");
             any = true;
         }
     }
@@ -332,6 +338,8 @@ static void on_accept(void *opaque)
         return;
     }
     c->used = true;
+    if (c - g.conns >= g.conn_hi)
+        g.conn_hi = (int)(c - g.conns) + 1;
     vmsg_bus_set_rx(&c->be.ep.bus, conn_rx, c);
     rc = conn_setup_devices(c, err, sizeof(err));
     if (rc == 0)

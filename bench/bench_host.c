@@ -330,6 +330,59 @@ static double scale_run(const char *sock, unsigned nfe, double secs, unsigned hz
     return bad ? -1 : total / secs;
 }
 
+/* Start a backend with @argv, connect as domid 1 and open its disk.
+ * 0, or -errno with the backend stopped again. */
+static int open_disk(const char *be, char **argv, const char *sock, struct vf *vf,
+                     struct vf_blk *b, pid_t *pid)
+{
+    int rc;
+
+    unlink(sock);
+    if ((*pid = start_backend(be, argv)) < 0)
+        return -ECHILD;
+    rc = vf_connect(vf, sock, 1, 5000);
+    if (rc == 0)
+        rc = vf_enumerate(vf) < 0 ? -EIO : 0;
+    if (rc == 0 && (rc = vf_blk_open(vf, b)))
+        vf_close(vf);
+    if (rc) {
+        fprintf(stderr, "bench: frontend: %s\n", strerror(-rc));
+        kill(*pid, SIGTERM);
+        waitpid(*pid, NULL, 0);
+    }
+    return rc;
+}
+
+static void close_disk(struct vf *vf, struct vf_blk *b, pid_t pid)
+{
+    vf_blk_close(vf, b);
+    vf_close(vf);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+}
+
+static double median3(double a, double b, double c)
+{
+    return a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b));
+}
+
+/* Mean microseconds of a GET_DEVICE_STATUS round trip, after a warm-up. */
+static double status_rtt(struct vf_blk *b, int iters)
+{
+    double t = 0;
+    int i;
+
+    for (i = 0; i < iters + 1000; i++) {
+        uint8_t st;
+
+        if (i == 1000)
+            t = now_s();
+        if (vmsg_drv_get_status(&b->d->drv, &st))
+            return -1;
+    }
+    return (now_s() - t) * 1e6 / iters;
+}
+
 int main(void)
 {
     const char *be = getenv("VMSG_BACKEND") ? getenv("VMSG_BACKEND") : "./virtio-msg-backend";
@@ -339,7 +392,7 @@ int main(void)
     struct vf_blk b;
     uint8_t *buf = malloc(1 << 20);
     uint64_t seed = 88172645463325252ull;
-    int fd, i, rc, iters = 20000;
+    int fd, i, iters = 20000;
     double t, ours, base, base_qd1, base_rd, base_wr, loop_qd, loop_rd, loop_wr;
     pid_t pid;
 
@@ -356,35 +409,24 @@ int main(void)
         if (write(fd, buf, 1 << 20) != 1 << 20)
             return 1;
     }
-    if (fd < 0 || (pid = start_backend(be, argv)) < 0)
+    if (fd < 0 || open_disk(be, argv, sock, &vf, &b, &pid))
         return 1;
-    rc = vf_connect(&vf, sock, 1, 5000);
-    if (rc == 0)
-        rc = vf_enumerate(&vf) < 0 ? -EIO : 0;
-    if (rc == 0)
-        rc = vf_blk_open(&vf, &b);
-    if (rc) {
-        fprintf(stderr, "bench: frontend: %s\n", strerror(-rc));
-        kill(pid, SIGTERM);
-        return 1;
-    }
     printf("%-34s %12s %12s %-6s %8s  %s\n", "benchmark", "virtio-msg", "baseline",
            "unit", "ratio", "target");
 
     /* 1. Round trip of one request vs a raw eventfd ping-pong. */
-    for (i = 0; i < 1000; i++) {
-        uint8_t st;
-        vmsg_drv_get_status(&b.d->drv, &st);
+    /* Latency rows: the median of three interleaved runs of each side
+     * (this machine's wake-up latency wanders). */
+    {
+        double o[3], e[3];
+
+        for (i = 0; i < 3; i++) {
+            o[i] = status_rtt(&b, iters);
+            e[i] = eventfd_pingpong(iters);
+        }
+        row("request round trip (GET_STATUS)", median3(o[0], o[1], o[2]),
+            median3(e[0], e[1], e[2]), "us", "<= 1.2x");
     }
-    t = now_s();
-    for (i = 0; i < iters; i++) {
-        uint8_t st;
-        if (vmsg_drv_get_status(&b.d->drv, &st))
-            break;
-    }
-    ours = (now_s() - t) * 1e6 / iters;
-    base = eventfd_pingpong(iters);
-    row("request round trip (GET_STATUS)", ours, base, "us", "<= 1.2x");
 
     /* 2. 4 KiB random reads at QD1 (through a copy) and QD32 (zero-copy)
      * vs pread() from one process. */
@@ -432,40 +474,26 @@ int main(void)
         vf_blk_io(&b, VF_BLK_T_OUT, (uint64_t)(i % IMG_MB) * 2048, buf, 1 << 20);
     ours = IMG_MB * 4 / (now_s() - t);
     row("blk 1 MiB seq write, copy", ours, base, "MiB/s", "-");
-
-    vf_blk_close(&vf, &b);
-    vf_close(&vf);
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
+    close_disk(&vf, &b, pid);
 
     /* 4. Polling mode: the backend spins on the rings (--poll) and the
      * frontend on its answers (poll_us); nobody kicks an event channel. */
     {
         char *pargv[] = { NULL, "--socket", sock, "--poll", "200000", "-d", spec, NULL };
 
-        unlink(sock);
-        if ((pid = start_backend(be, pargv)) < 0)
-            return 1;
-        rc = vf_connect(&vf, sock, 1, 5000);
-        if (rc == 0)
-            rc = vf_enumerate(&vf) < 0 ? -EIO : 0;
-        if (rc == 0)
-            rc = vf_blk_open(&vf, &b);
-        if (rc == 0) {
+        if (open_disk(be, pargv, sock, &vf, &b, &pid) == 0) {
             vf.ep->poll_us = 200000;
-            for (i = 0; i < 1000; i++) {
-                uint8_t st;
-                vmsg_drv_get_status(&b.d->drv, &st);
-            }
             iters = 100000;
-            t = now_s();
-            for (i = 0; i < iters; i++) {
-                uint8_t st;
-                if (vmsg_drv_get_status(&b.d->drv, &st))
-                    break;
+            {
+                double o[3], e[3];
+
+                for (i = 0; i < 3; i++) {
+                    o[i] = status_rtt(&b, iters);
+                    e[i] = spin_pingpong(iters);
+                }
+                row("polling: round trip vs shm spin", median3(o[0], o[1], o[2]),
+                    median3(e[0], e[1], e[2]), "us", "<= 2x");
             }
-            ours = (now_s() - t) * 1e6 / iters;
-            row("polling: round trip vs shm spin", ours, spin_pingpong(iters), "us", "<= 2x");
             iters = 50000;
             t = now_s();
             for (i = 0; i < iters; i++)
@@ -478,40 +506,22 @@ int main(void)
                 base_rd, "MiB/s", ">= 0.9x");
             row("polling: 1 MiB seq write, zero-copy",
                 blk_seq_zc(&vf, &b, VF_BLK_T_OUT, IMG_MB * 4), base_wr, "MiB/s", ">= 0.9x");
-            vf_blk_close(&vf, &b);
-            vf_close(&vf);
-        } else {
-            fprintf(stderr, "bench: polling frontend: %s\n", strerror(-rc));
+            close_disk(&vf, &b, pid);
         }
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
     }
 
     /* 5. The same disk served with iothreads=2: the file I/O runs on two
      * worker threads, the event loop only walks rings and completes. */
     snprintf(spec, sizeof(spec), "blk,file=%s,iothreads=2", img);
-    unlink(sock);
-    if ((pid = start_backend(be, argv)) < 0)
-        return 1;
-    rc = vf_connect(&vf, sock, 1, 5000);
-    if (rc == 0)
-        rc = vf_enumerate(&vf) < 0 ? -EIO : 0;
-    if (rc == 0)
-        rc = vf_blk_open(&vf, &b);
-    if (rc == 0) {
+    if (open_disk(be, argv, sock, &vf, &b, &pid) == 0) {
         row("iothreads=2 vs loop: QD32 IOPS", blk_qd(&vf, &b, QD, 100000, &seed), loop_qd,
             "IOPS", "-");
         row("iothreads=2 vs loop: 1 MiB read", blk_seq_zc(&vf, &b, VF_BLK_T_IN, IMG_MB * 4),
             loop_rd, "MiB/s", "-");
         row("iothreads=2 vs loop: 1 MiB write", blk_seq_zc(&vf, &b, VF_BLK_T_OUT, IMG_MB * 4),
             loop_wr, "MiB/s", "-");
-        vf_blk_close(&vf, &b);
-        vf_close(&vf);
-    } else {
-        fprintf(stderr, "bench: iothreads frontend: %s\n", strerror(-rc));
+        close_disk(&vf, &b, pid);
     }
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
 
     /* 6. Scale: one backend, 64 frontends x 4 devices vs one frontend;
      * then the same paced run against a polling backend. */

@@ -218,9 +218,14 @@ int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms)
 
 int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep)
 {
+    ep->prims->wait(ep->ctx, 0);     /* consume the event that woke us */
+    return vmsg_ring_ep_serve(ep);
+}
+
+int vmsg_ring_ep_serve(struct vmsg_ring_ep *ep)
+{
     int n, count = 0;
 
-    ep->prims->wait(ep->ctx, 0);     /* consume the event that woke us */
     while (!ep->dead && (n = vmsg_ring_get(&ep->rx, ep->rxbuf, ep->max_msg)) > 0) {
         ep->msgs_in++;
         count++;

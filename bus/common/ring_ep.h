@@ -75,6 +75,9 @@ int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms);
 /* Device role: deliver queued requests (a bounded batch).  Returns how
  * many, or -EPROTO if the driver broke the ring protocol. */
 int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep);
+/* The same without consuming an event first (a busy-polling loop, where
+ * nobody kicked us). */
+int vmsg_ring_ep_serve(struct vmsg_ring_ep *ep);
 
 /* Device role, busy-polling: tell the driver whether we spin on its ring
  * (then it does not kick us), and whether a request is waiting. */
