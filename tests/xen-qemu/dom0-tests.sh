@@ -165,6 +165,11 @@ res $? "every disconnect released all grant mappings (backend log)"
 # ---- hostile frontends and faults on Xen (issue 7's suite, on this bus) ----
 # The backend's view of a process: open fds and threads.
 be_fds() { ls /proc/$BE/fd 2>/dev/null | wc -l; }
+be_settle() {  # wait (10 s at most) until the backend's fd count holds for 1 s
+    local a b i=0
+    a=$(be_fds)
+    while [ $i -lt 10 ]; do sleep 1; b=$(be_fds); [ "$a" = "$b" ] && return; a=$b; i=$((i + 1)); done
+}
 be_threads() { sed -n 's/^Threads:[[:space:]]*//p' /proc/$BE/status; }
 be_status() {  # ask the backend what it holds; the line in $LINE
     local n0 i=0
@@ -215,6 +220,7 @@ echo "XT-COUNT xen attacks: $count"
 # killed processes' grants come back to the domU's free list in pieces, so
 # this also proves a frontend copes with fragmented grant references.
 rounds=${XEN_KILL_ROUNDS:-100}
+be_settle
 fds0=$(be_fds); thr0=$(be_threads)
 mark=$(wc -l < /var/log/vmsg-backend.log)
 T0=$(t)
@@ -226,7 +232,9 @@ rpc 120 "$FRONT 0 blk verify 4242 32"; res $? "xen: after $rounds kills a new fr
 be_status; holds_nothing
 res $? "xen: after $rounds kills the backend holds no connection, grant mapping or event channel"
 fds1=$(be_fds); thr1=$(be_threads)
-[ "$fds1" = "$fds0" ] && [ "$thr1" = "$thr0" ]
+# A leak is more than before; fewer is a teardown of the previous guest
+# that was still finishing when the baseline was read.
+[ "$fds1" -le "$fds0" ] && [ "$thr1" -le "$thr0" ]
 res $? "xen: after $rounds kills the backend's fds ($fds0 -> $fds1) and threads ($thr0 -> $thr1) are back"
 ndisc=$(tail -n +$mark /var/log/vmsg-backend.log | grep -c "disconnected")
 ! tail -n +$mark /var/log/vmsg-backend.log | grep "disconnected" | grep -vq " 0 still held"
@@ -234,6 +242,7 @@ res $? "xen: every one of $ndisc disconnects after the kills released its grant 
 echo "XT-COUNT xen frontend kills: $rounds"
 xl destroy guest
 wait_for /var/log/vmsg-backend.log "dom$D is gone" 30
+be_settle                            # the previous guest's teardown is over
 
 # xl destroy with I/O in flight, again and again.
 drounds=${XEN_DESTROY_ROUNDS:-5}
@@ -252,7 +261,7 @@ done
 be_status; holds_nothing
 res $? "xen: after $drounds xl destroys the backend holds no connection, grant mapping or event channel"
 fds1=$(be_fds); thr1=$(be_threads)
-[ "$fds1" = "$fds0" ] && [ "$thr1" = "$thr0" ] && [ -z "$(xenstore-ls /local/domain/0/backend/virtio_msg 2>/dev/null)" ]
+[ "$fds1" -le "$fds0" ] && [ "$thr1" -le "$thr0" ] && [ -z "$(xenstore-ls /local/domain/0/backend/virtio_msg 2>/dev/null)" ]
 res $? "xen: after $drounds xl destroys fds ($fds0 -> $fds1), threads ($thr0 -> $thr1) back and no backend node left"
 echo "XT-COUNT xen domains destroyed mid-I/O: $drounds"
 }
@@ -311,7 +320,9 @@ linux_guest() {
     res $rc "blkfront: xl block-attach of the same image (blkback in dom0)"
     rpc 60 "insmod $M/xen-blkfront.ko; for t in \$(seq 60); do [ -e /dev/xvdb ] && break; sleep 0.5; done; ls /dev/xvdb && echo 3 > /proc/sys/vm/drop_caches && A=\$(dd if=/dev/vda bs=1M count=16 2>/dev/null | md5sum) && B=\$(dd if=/dev/xvdb bs=1M count=16 2>/dev/null | md5sum) && echo \$A \$B && [ \"\$A\" = \"\$B\" ]"
     res $? "blkfront and the virtio-msg disk read the same 16 MiB of the same image"
-    rpc 300 "for m in seqread randread; do blkbench /dev/vda \$m 6 32; blkbench /dev/xvdb \$m 6 32; done; blkbench /dev/vda seqwrite 6 8 40; blkbench /dev/xvdb seqwrite 6 8 50"
+    # Three interleaved 2-second runs per disk and mode (run.sh reports
+    # the medians): a stall of the emulator hits one run, not a whole row.
+    rpc 300 "for m in seqread randread; do for r in 1 2 3; do blkbench /dev/vda \$m 2 32; blkbench /dev/xvdb \$m 2 32; done; done; for r in 1 2 3; do blkbench /dev/vda seqwrite 2 8 40; blkbench /dev/xvdb seqwrite 2 8 50; done"
     echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^/dev/' | sed 's/^/XB: /'
     rpc 30 "dmesg | grep -iE 'virtio|vd[a-z]|BUG|Oops|WARNING|still' | tail -c 1400; ! dmesg | grep -qE 'BUG|Oops|WARNING|still mapped|still in use'"
     res $? "Linux guest: no oops, warning or leaked grant in dmesg"

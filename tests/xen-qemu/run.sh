@@ -55,13 +55,19 @@ grep '^XT: ' "$log" | sed 's/^XT: //'
 # Benchmark figures (not pass/fail): the virtio-msg disk vs Xen's blkfront,
 # same image, same boot.
 if grep -q '^XB: ' "$log"; then
-    echo "xen-qemu bench (TCG, 1 vCPU guest; ratio = virtio-msg / blkfront):"
-    grep '^XB: ' "$log" | awk '{ v[$3 "," $2] = $4; io[$3 "," $2] = $6 }
+    echo "xen-qemu bench (TCG, 1 vCPU guest; median of the interleaved runs; ratio = virtio-msg / blkfront):"
+    grep '^XB: ' "$log" | awk '
+        function median(k,   n, i, j, t, a) {
+            n = cnt[k]; for (i = 1; i <= n; i++) a[i] = val[k, i]
+            for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+            return n ? (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : ""
+        }
+        { k = $3 "," $2; cnt[k]++; val[k, cnt[k]] = ($3 == "randread" ? $6 : $4) }
         END { n = split("seqread seqwrite randread", m, " ");
-              for (i = 1; i <= n; i++) { a = v[m[i] ",/dev/vda"]; b = v[m[i] ",/dev/xvdb"];
+              for (i = 1; i <= n; i++) { a = median(m[i] ",/dev/vda"); b = median(m[i] ",/dev/xvdb");
                   if (a == "" || b == "") continue;
-                  if (m[i] == "randread") { a = io[m[i] ",/dev/vda"]; b = io[m[i] ",/dev/xvdb"]; u = "IOPS" } else u = "MB/s";
-                  printf "  %-9s virtio-msg %8.1f %s  blkfront %8.1f %s  ratio %.2fx\n", m[i], a, u, b, u, (b > 0 ? a / b : 0) } }'
+                  u = m[i] == "randread" ? "IOPS" : "MB/s"
+                  printf "  %-9s virtio-msg %8.1f %s  blkfront %8.1f %s  ratio %.2fx  (%d runs each)\n", m[i], a, u, b, u, (b > 0 ? a / b : 0), cnt[m[i] ",/dev/vda"] } }'
 fi
 pass=$(grep -c '^XT: ok ' "$log")
 fail=$(grep -c '^XT: not ok ' "$log")
