@@ -196,10 +196,11 @@ static void conn_event(void *opaque)
 }
 
 /* ---- busy-polling (--poll US) ----
- * After any work the loop spins on every host connection's ring for up to
- * US microseconds before it sleeps in epoll again; while it spins the rings
- * carry VMSG_RING_F_POLLING, so frontends put requests without a kick.
- * One core busy for the latency of a wake-up (see make bench). */
+ * After any work the loop spins on every connection's ring (host bus and
+ * Xen) for up to US microseconds before it sleeps in epoll again; while it
+ * spins the rings carry VMSG_RING_F_POLLING, so frontends put requests
+ * without a kick.  One core busy for the latency of a wake-up (see make
+ * bench). */
 
 static int64_t now_us(void)
 {
@@ -214,9 +215,11 @@ static void set_polling(bool on)
     int i;
 
     g.polling = on;
-    for (i = 0; i < MAX_CONNS; i++)
+    for (i = 0; i < g.conn_hi; i++)
         if (g.conns[i].used)
             vmsg_ring_ep_set_polling(&g.conns[i].be.ep, on);
+    if (g.xen)
+        xen_backend_set_polling(on);
 }
 
 /* Serve every connection with a request waiting; true if there was one. */
@@ -236,6 +239,8 @@ static bool poll_rings(void)
             any = true;
         }
     }
+    if (g.xen && xen_backend_poll())
+        any = true;
     return any;
 }
 
@@ -424,7 +429,7 @@ static void usage(FILE *o)
           "                      SOCKET.store; none: no store); devices written as\n"
           "                      " STORE_ROOT "/DOMID/DEVID/spec = \"TYPE,...\"\n"
           "                      are added, removed ones go (like SIGHUP)\n"
-          "      --poll US       after work, spin on the host rings for up to US\n"
+          "      --poll US       after work, spin on the rings for up to US\n"
           "                      microseconds before sleeping (frontends need not\n"
           "                      kick; costs a core while it spins)\n"
           "      --once          exit when the last frontend has disconnected\n"

@@ -38,6 +38,16 @@ void xen_backend_stop(void)
 void xen_backend_status(void)
 {
 }
+
+void xen_backend_set_polling(bool on)
+{
+    (void)on;
+}
+
+bool xen_backend_poll(void)
+{
+    return false;
+}
 #else
 
 #include <xenevtchn.h>
@@ -72,6 +82,8 @@ static struct {
     uint32_t domid;
     char root[96];                   /* /local/domain/<us>/backend/virtio_msg */
     struct xdev *devs[MAX_XDEV];
+    int devs_hi;                     /* devs[] at and above this are NULL */
+    bool polling;                    /* --poll is spinning on the rings */
 } x;
 
 #define LOG(...) x.env->log(__VA_ARGS__)
@@ -157,6 +169,8 @@ static void connect_fe(struct xdev *d)
         LOG("dom%u/%u connected: %s, port %d, max message %u, %s grants", d->fe_domid,
             d->devid, d->spec.type, d->be.port, d->be.ep.max_msg,
             d->be.cache ? "persistent" : "per-request");
+    if (x.polling)
+        vmsg_ring_ep_set_polling(&d->be.ep, true);
     vmsg_xen_be_drain(&d->be);       /* anything queued already */
 }
 
@@ -270,6 +284,8 @@ static void xdev_add(uint32_t fe_domid, uint32_t devid)
     free(params);
     free(text);
     x.devs[i] = d;
+    if (i >= x.devs_hi)
+        x.devs_hi = i + 1;
     snprintf(path, sizeof(path), "%s/state", d->fe_path);
     xs_watch(x.xs, path, "fe");
     d->state = xsu_state(x.xs, d->be_path);
@@ -385,6 +401,17 @@ static void on_xenstore(void *opaque)
         rescan(release);
 }
 
+/* Serve @d's ring (after its event, or found pending by the poller); a
+ * broken ring closes the device. */
+static void serve(struct xdev *d)
+{
+    if (vmsg_ring_ep_serve(&d->be.ep) < 0 || d->be.ep.dead) {
+        disconnect(d, "frontend broke the ring protocol");
+        xsu_write(x.xs, XBT_NULL, "frontend broke the ring protocol", "%s/error", d->be_path);
+        set_state(d, VMSG_XB_CLOSED);
+    }
+}
+
 static void on_event(void *opaque)
 {
     xenevtchn_port_or_error_t port;
@@ -395,18 +422,39 @@ static void on_event(void *opaque)
     if (port < 0)
         return;
     xenevtchn_unmask(x.xce, (evtchn_port_t)port);
-    for (k = 0; k < MAX_XDEV; k++) {
+    for (k = 0; k < x.devs_hi; k++) {
         struct xdev *d = x.devs[k];
         if (d && d->connected && d->be.port == port) {
-            if (vmsg_xen_be_drain(&d->be) < 0 || d->be.ep.dead) {
-                disconnect(d, "frontend broke the ring protocol");
-                xsu_write(x.xs, XBT_NULL, "frontend broke the ring protocol", "%s/error",
-                          d->be_path);
-                set_state(d, VMSG_XB_CLOSED);
-            }
+            serve(d);
             return;
         }
     }
+}
+
+void xen_backend_set_polling(bool on)
+{
+    int k;
+
+    x.polling = on;
+    for (k = 0; k < x.devs_hi; k++)
+        if (x.devs[k] && x.devs[k]->connected)
+            vmsg_ring_ep_set_polling(&x.devs[k]->be.ep, on);
+}
+
+bool xen_backend_poll(void)
+{
+    bool any = false;
+    int k;
+
+    for (k = 0; k < x.devs_hi; k++) {
+        struct xdev *d = x.devs[k];
+
+        if (d && d->connected && vmsg_ring_ep_pending(&d->be.ep)) {
+            serve(d);
+            any = true;
+        }
+    }
+    return any;
 }
 
 void xen_backend_status(void)

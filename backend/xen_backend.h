@@ -22,5 +22,10 @@ int xen_backend_start(const struct xen_backend_env *env, char *err, size_t errle
 void xen_backend_stop(void);
 /* Log devices, connections, grant mappings and event channels held. */
 void xen_backend_status(void);
+/* Busy-polling (--poll): say on every connected ring whether we spin on
+ * it (frontends then do not kick us), and serve the rings with a request
+ * waiting (true if there was one). */
+void xen_backend_set_polling(bool on);
+bool xen_backend_poll(void);
 
 #endif

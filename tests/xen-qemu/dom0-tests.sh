@@ -21,8 +21,8 @@ xen-init-dom0 >/dev/null
 xenconsoled --pid-file=/var/run/xen/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console
 echo "dom0: xenstored and xenconsoled up at $(t)s"
 
-start_backend() {
-    virtio-msg-backend --xen --verbose 2>>/var/log/vmsg-backend.log &
+start_backend() {  # start_backend [ARGS...]
+    virtio-msg-backend --xen --verbose "$@" 2>>/var/log/vmsg-backend.log &
     BE=$!
 }
 dd if=/dev/zero of=/root/disk.img bs=1M count=16 2>/dev/null
@@ -138,6 +138,18 @@ rc=$?
 echo "$OUT" | grep -qE "[1-9][0-9]* reconnects" && echo "$OUT" | grep -q " 0 lost or corrupted"
 r2=$?
 [ $rc -eq 0 ] && [ $r2 -eq 0 ]; res $? "backend killed and restarted under load: frontend reconnected, every acknowledged write intact"
+
+# ---- polling mode on Xen: the backend spins on the rings, nobody kicks ----
+kill $BE; wait $BE 2>/dev/null
+start_backend --poll 2000
+rpc 180 "virtio-msg-front --wait 30000 --poll 2000 --xen 0 blk verify 21 48 4 && virtio-msg-front --wait 30000 --xen 0 blk verify 22 24 && $FRONT 2 rng 16"
+res $? "polling: a polling and a sleeping frontend against a polling backend: data intact, rng"
+sleep 2
+c0=$(awk '{ print $14 + $15 }' /proc/$BE/stat); sleep 2; c1=$(awk '{ print $14 + $15 }' /proc/$BE/stat)
+echo "dom0: polling backend idle: $((c1 - c0)) ticks in 2 s"
+[ $((c1 - c0)) -lt 40 ]; res $? "polling: the backend stops spinning once idle ($((c1 - c0)) ticks in 2 s)"
+kill $BE; wait $BE 2>/dev/null
+start_backend
 
 # ---- xl destroy with I/O in flight: the backend releases everything ----
 rpc 10 "($FRONT 0 soak 120 9 > /tmp/soak2.out 2>&1 &)"
