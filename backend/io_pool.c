@@ -19,9 +19,9 @@ struct fifo {
 
 struct io_pool {
     pthread_mutex_t lock;
-    pthread_cond_t work_cv;          /* todo not empty, or stop */
+    pthread_cond_t work_cv;          /* queued not empty, or stop */
     pthread_cond_t idle_cv;          /* busy reached 0 */
-    struct fifo todo, done;
+    struct fifo queued, done;
     unsigned busy;                   /* submitted and not yet done */
     bool stop;
     int efd;
@@ -54,14 +54,14 @@ static void *worker(void *opaque)
         struct io_item *it;
         bool was_empty;
 
-        while (!p->todo.head && !p->stop)
+        while (!p->queued.head && !p->stop)
             pthread_cond_wait(&p->work_cv, &p->lock);
-        if (!p->todo.head)
+        if (!p->queued.head)
             break;                   /* stopping, nothing left */
-        it = p->todo.head;
-        p->todo.head = it->next;
-        if (!p->todo.head)
-            p->todo.tail = &p->todo.head;
+        it = p->queued.head;
+        p->queued.head = it->next;
+        if (!p->queued.head)
+            p->queued.tail = &p->queued.head;
         pthread_mutex_unlock(&p->lock);
 
         p->work(p->ctx, it);
@@ -102,7 +102,7 @@ struct io_pool *io_pool_create(unsigned threads,
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->work_cv, NULL);
     pthread_cond_init(&p->idle_cv, NULL);
-    fifo_init(&p->todo);
+    fifo_init(&p->queued);
     fifo_init(&p->done);
     p->work = work;
     p->ctx = ctx;
@@ -133,7 +133,7 @@ int io_pool_fd(struct io_pool *p)
 void io_pool_submit(struct io_pool *p, struct io_item *it)
 {
     pthread_mutex_lock(&p->lock);
-    fifo_put(&p->todo, it);
+    fifo_put(&p->queued, it);
     p->busy++;
     pthread_cond_signal(&p->work_cv);
     pthread_mutex_unlock(&p->lock);

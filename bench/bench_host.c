@@ -366,6 +366,34 @@ static double median3(double a, double b, double c)
     return a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b));
 }
 
+/* 4 KiB random reads at queue depth 1 through vf_blk_io's copy; IOPS. */
+static double blk_qd1(struct vf_blk *b, int iters, uint64_t *seed, uint8_t *buf)
+{
+    double t = now_s();
+    int i;
+
+    for (i = 0; i < iters; i++)
+        vf_blk_io(b, VF_BLK_T_IN, (rnd(seed) % (IMG_MB * 256)) * 8, buf, 4096);
+    return iters / (now_s() - t);
+}
+
+static double status_rtt(struct vf_blk *b, int iters);
+
+/* A latency row: the median of three interleaved runs of each side (this
+ * machine's wake-up latency wanders). */
+static void rtt_row(const char *what, struct vf_blk *b, int iters,
+                    double (*baseline)(int iters), const char *target)
+{
+    double o[3], e[3];
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        o[i] = status_rtt(b, iters);
+        e[i] = baseline(iters);
+    }
+    row(what, median3(o[0], o[1], o[2]), median3(e[0], e[1], e[2]), "us", target);
+}
+
 /* Mean microseconds of a GET_DEVICE_STATUS round trip, after a warm-up. */
 static double status_rtt(struct vf_blk *b, int iters)
 {
@@ -415,26 +443,12 @@ int main(void)
            "unit", "ratio", "target");
 
     /* 1. Round trip of one request vs a raw eventfd ping-pong. */
-    /* Latency rows: the median of three interleaved runs of each side
-     * (this machine's wake-up latency wanders). */
-    {
-        double o[3], e[3];
-
-        for (i = 0; i < 3; i++) {
-            o[i] = status_rtt(&b, iters);
-            e[i] = eventfd_pingpong(iters);
-        }
-        row("request round trip (GET_STATUS)", median3(o[0], o[1], o[2]),
-            median3(e[0], e[1], e[2]), "us", "<= 1.2x");
-    }
+    rtt_row("request round trip (GET_STATUS)", &b, iters, eventfd_pingpong, "<= 1.2x");
 
     /* 2. 4 KiB random reads at QD1 (through a copy) and QD32 (zero-copy)
      * vs pread() from one process. */
     iters = 20000;
-    t = now_s();
-    for (i = 0; i < iters; i++)
-        vf_blk_io(&b, VF_BLK_T_IN, (rnd(&seed) % (IMG_MB * 256)) * 8, buf, 4096);
-    ours = iters / (now_s() - t);
+    ours = blk_qd1(&b, iters, &seed, buf);
     t = now_s();
     for (i = 0; i < iters; i++)
         if (pread(fd, buf, 4096, (off_t)(rnd(&seed) % (IMG_MB * 256)) * 4096) != 4096)
@@ -483,23 +497,9 @@ int main(void)
 
         if (open_disk(be, pargv, sock, &vf, &b, &pid) == 0) {
             vf.ep->poll_us = 200000;
-            iters = 100000;
-            {
-                double o[3], e[3];
-
-                for (i = 0; i < 3; i++) {
-                    o[i] = status_rtt(&b, iters);
-                    e[i] = spin_pingpong(iters);
-                }
-                row("polling: round trip vs shm spin", median3(o[0], o[1], o[2]),
-                    median3(e[0], e[1], e[2]), "us", "<= 2x");
-            }
-            iters = 50000;
-            t = now_s();
-            for (i = 0; i < iters; i++)
-                vf_blk_io(&b, VF_BLK_T_IN, (rnd(&seed) % (IMG_MB * 256)) * 8, buf, 4096);
-            ours = iters / (now_s() - t);
-            row("polling: 4 KiB random read, QD1", ours, base_qd1, "IOPS", "-");
+            rtt_row("polling: round trip vs shm spin", &b, 100000, spin_pingpong, "<= 2x");
+            row("polling: 4 KiB random read, QD1", blk_qd1(&b, 50000, &seed, buf), base_qd1,
+                "IOPS", "-");
             row("polling: 4 KiB random read, QD32", blk_qd(&vf, &b, QD, 100000, &seed),
                 base_qd1, "IOPS", ">= 0.8x");
             row("polling: 1 MiB seq read, zero-copy", blk_seq_zc(&vf, &b, VF_BLK_T_IN, IMG_MB * 4),
