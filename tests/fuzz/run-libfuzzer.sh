@@ -9,7 +9,7 @@ work=${FUZZ_WORK:-${TMPDIR:-/tmp}/vmsg-fuzz}
 secs=${FUZZ_SECONDS:-60}
 cc=${FUZZ_CC:-clang}
 mkdir -p "$work"
-libsrc="$src/lib/msg_layout.c $src/lib/msg_codec.c $src/lib/bus.c $src/lib/bus_serve.c
+libsrc="$src/lib/msg_kinds.c $src/lib/msg_codec.c $src/lib/bus.c $src/lib/bus_serve.c
   $src/lib/bus_msgs.c $src/lib/driver.c $src/lib/driver_config.c $src/lib/device.c
   $src/lib/virtq_dev.c $src/lib/vring_drv.c $src/bus/loop/loop_bus.c $src/tools/msg_json.c
   $src/bus/common/msg_ring.c $src/bus/common/ring_ep.c $src/bus/common/grant_pool.c
