@@ -54,6 +54,7 @@ struct conn {
     uint64_t dropped;                /* messages for no device, undecodable */
     bool used;
     bool closing;
+    bool backlog;                    /* ring left non-empty by a serve */
 };
 
 static struct {
@@ -67,6 +68,7 @@ static struct {
     struct conn conns[MAX_CONNS];
     struct watch watches[MAX_WATCH];
     bool once, verbose, quit, xen;
+    bool backlog;                    /* some conn has .backlog */
     const char *store_path;          /* the host store; NULL: none */
     struct store_server *store;
     bool reload_pending;             /* the store's device nodes changed */
@@ -97,12 +99,11 @@ static void publish_states(void);
 
 /* ---- the event loop ---- */
 
-static int loop_watch(void *loop, int fd, void (*cb)(void *), void *opaque)
+static int watch_fd(int fd, uint32_t events, void (*cb)(void *), void *opaque)
 {
-    struct epoll_event ev = { .events = EPOLLIN };
+    struct epoll_event ev = { .events = events };
     int i;
 
-    (void)loop;
     for (i = 0; i < MAX_WATCH && g.watches[i].cb; i++)
         ;
     if (i == MAX_WATCH)
@@ -115,6 +116,12 @@ static int loop_watch(void *loop, int fd, void (*cb)(void *), void *opaque)
         return -e;
     }
     return 0;
+}
+
+static int loop_watch(void *loop, int fd, void (*cb)(void *), void *opaque)
+{
+    (void)loop;
+    return watch_fd(fd, EPOLLIN, cb, opaque);
 }
 
 static void loop_unwatch(void *loop, int fd)
@@ -187,12 +194,45 @@ static void conn_rx(void *opaque, const void *buf, size_t len)
     c->dropped++;                    /* B13: no such device */
 }
 
+/*
+ * Serve a frontend's ring.  Its kick eventfd is watched edge-triggered:
+ * every kick is an edge, so the counter is never read (one syscall less
+ * per request).  While we serve, the ring's flag tells the frontend that we
+ * look at it anyway, so it puts without kicking (this is the flag polling
+ * mode holds throughout); after, we clear it and look once more.  A ring
+ * left non-empty (the serve batch bound, or a put that saw the flag) has no
+ * kick to come: it is marked and served again before the loop sleeps.
+ */
+static void conn_serve(struct conn *c)
+{
+    int rc;
+
+    if (!g.polling)
+        vmsg_ring_ep_set_polling(&c->be.ep, true);
+    rc = vmsg_ring_ep_serve(&c->be.ep);
+    if (rc < 0 || c->be.ep.dead) {
+        conn_close(c, "frontend broke the ring protocol");
+        return;
+    }
+    if (!g.polling)
+        vmsg_ring_ep_set_polling(&c->be.ep, false);
+    c->backlog = vmsg_ring_ep_pending(&c->be.ep);
+    g.backlog |= c->backlog;
+}
+
 static void conn_event(void *opaque)
 {
-    struct conn *c = opaque;
+    conn_serve(opaque);
+}
 
-    if (vmsg_host_be_drain(&c->be) < 0 || c->be.ep.dead)
-        conn_close(c, "frontend broke the ring protocol");
+static void serve_backlog(void)
+{
+    int i;
+
+    g.backlog = false;
+    for (i = 0; i < g.conn_hi; i++)
+        if (g.conns[i].used && g.conns[i].backlog)
+            conn_serve(&g.conns[i]);
 }
 
 /* ---- busy-polling (--poll US) ----
@@ -232,10 +272,9 @@ static bool poll_rings(void)
         struct conn *c = &g.conns[i];
 
         if (c->used && vmsg_ring_ep_pending(&c->be.ep)) {
-            /* No event to consume: frontends see our flag and do not kick
-             * (one that kicks anyway is drained when epoll reports it). */
-            if (vmsg_ring_ep_serve(&c->be.ep) < 0 || c->be.ep.dead)
-                conn_close(c, "frontend broke the ring protocol");
+            /* Frontends see our flag and do not kick (one that kicks
+             * anyway is served again when epoll reports the edge). */
+            conn_serve(c);
             any = true;
         }
     }
@@ -348,7 +387,7 @@ static void on_accept(void *opaque)
     vmsg_bus_set_rx(&c->be.ep.bus, conn_rx, c);
     rc = conn_setup_devices(c, err, sizeof(err));
     if (rc == 0)
-        rc = loop_watch(NULL, c->be.ev_to_be, conn_event, c);
+        rc = watch_fd(c->be.ev_to_be, EPOLLIN | EPOLLET, conn_event, c);
     if (rc == 0)
         rc = loop_watch(NULL, c->be.sock, conn_hangup, c);
     if (rc) {
@@ -855,7 +894,8 @@ int main(int argc, char **argv)
 
     while (!g.quit) {
         struct epoll_event ev[64];
-        int n = epoll_wait(g.ep, ev, 64, g.polling ? 0 : -1);
+        bool more = g.backlog || (g.xen && xen_backend_backlog());
+        int n = epoll_wait(g.ep, ev, 64, g.polling || more ? 0 : -1);
 
         if (n < 0 && errno != EINTR)
             break;
@@ -864,6 +904,10 @@ int main(int argc, char **argv)
             if (w->cb)
                 w->cb(w->opaque);
         }
+        if (g.backlog)
+            serve_backlog();
+        if (g.xen && xen_backend_backlog())
+            xen_backend_poll();
         if (g.reload_pending) {      /* devices written to the store */
             g.reload_pending = false;
             reload();

@@ -84,6 +84,7 @@ static struct {
     struct xdev *devs[MAX_XDEV];
     int devs_hi;                     /* devs[] at and above this are NULL */
     bool polling;                    /* --poll is spinning on the rings */
+    bool backlog;                    /* a served ring was left non-empty */
 } x;
 
 #define LOG(...) x.env->log(__VA_ARGS__)
@@ -402,14 +403,22 @@ static void on_xenstore(void *opaque)
 }
 
 /* Serve @d's ring (after its event, or found pending by the poller); a
- * broken ring closes the device. */
+ * broken ring closes the device.  As on the host bus (backend/main.c
+ * conn_serve), the ring says "no kick needed" while we serve it, and one
+ * left non-empty is served again before the loop sleeps. */
 static void serve(struct xdev *d)
 {
+    if (!x.polling)
+        vmsg_ring_ep_set_polling(&d->be.ep, true);
     if (vmsg_ring_ep_serve(&d->be.ep) < 0 || d->be.ep.dead) {
         disconnect(d, "frontend broke the ring protocol");
         xsu_write(x.xs, XBT_NULL, "frontend broke the ring protocol", "%s/error", d->be_path);
         set_state(d, VMSG_XB_CLOSED);
+        return;
     }
+    if (!x.polling)
+        vmsg_ring_ep_set_polling(&d->be.ep, false);
+    x.backlog |= vmsg_ring_ep_pending(&d->be.ep);
 }
 
 static void on_event(void *opaque)
@@ -441,11 +450,17 @@ void xen_backend_set_polling(bool on)
             vmsg_ring_ep_set_polling(&x.devs[k]->be.ep, on);
 }
 
+bool xen_backend_backlog(void)
+{
+    return x.backlog;
+}
+
 bool xen_backend_poll(void)
 {
     bool any = false;
     int k;
 
+    x.backlog = false;
     for (k = 0; k < x.devs_hi; k++) {
         struct xdev *d = x.devs[k];
 

@@ -27,5 +27,8 @@ void xen_backend_status(void);
  * waiting (true if there was one). */
 void xen_backend_set_polling(bool on);
 bool xen_backend_poll(void);
+/* A ring was left non-empty by a serve (its batch bound, or a request put
+ * while it said "no kick needed"): call xen_backend_poll() before sleeping. */
+bool xen_backend_backlog(void);
 
 #endif

@@ -127,9 +127,36 @@ static int drv_drain(struct vmsg_ring_ep *ep, uint16_t token, void *resp,
     return found;
 }
 
+/*
+ * The driver's side of the kick protocol.  While the driver is awake (in a
+ * transfer or a poll, or between them) its rx flag tells the device that
+ * it will look at the ring anyway, so the device puts without a kick; only
+ * a driver about to sleep clears it, and then looks once more, since a
+ * message put while the flag was set came without one.  The same flag is
+ * polling mode's (set throughout a spin).
+ */
+static void drv_mark(struct vmsg_ring_ep *ep)
+{
+    if (!ep->rx_marked) {
+        vmsg_ring_set_polling(&ep->rx, true);
+        ep->rx_marked = true;
+    }
+}
+
+/* Before sleeping: clear the flag, look once more; as drv_drain(). */
+static int drv_unmark(struct vmsg_ring_ep *ep, uint16_t token, void *resp,
+                      size_t cap, size_t *resp_len)
+{
+    if (!ep->rx_marked)
+        return 0;
+    vmsg_ring_set_polling(&ep->rx, false);
+    ep->rx_marked = false;
+    return drv_drain(ep, token, resp, cap, resp_len);
+}
+
 /* Driver, polling mode: spin on the device's ring for up to poll_us with
- * our flag set (the device does not kick us meanwhile), then clear it and
- * look once more.  Same result as drv_drain(). */
+ * our flag set, then clear it and look once more (only when nothing came:
+ * a driver that got its answer stays awake).  As drv_drain(). */
 static int drv_spin(struct vmsg_ring_ep *ep, uint16_t token, void *resp,
                     size_t cap, size_t *resp_len, bool any_event)
 {
@@ -137,17 +164,14 @@ static int drv_spin(struct vmsg_ring_ep *ep, uint16_t token, void *resp,
     uint64_t before = ep->events;
     int rc;
 
-    vmsg_ring_set_polling(&ep->rx, true);
+    drv_mark(ep);
     do {
         rc = drv_drain(ep, token, resp, cap, resp_len);
         if (rc || (any_event && ep->events != before))
-            break;
+            return rc;
         vmsg_cpu_relax();
     } while (now_us() < end);
-    vmsg_ring_set_polling(&ep->rx, false);
-    if (rc == 0)
-        rc = drv_drain(ep, token, resp, cap, resp_len);
-    return rc;
+    return drv_unmark(ep, token, resp, cap, resp_len);
 }
 
 static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
@@ -177,6 +201,8 @@ static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
 
         rc = spin ? drv_spin(ep, token, resp, resp_cap, resp_len, false)
                   : drv_drain(ep, token, resp, resp_cap, resp_len);
+        if (rc == 0 && left > 0)
+            rc = drv_unmark(ep, token, resp, resp_cap, resp_len);
         if (rc == 1) {
             rc = 0;
             vmsg_put_le16((uint8_t *)resp + 4, driver_token);
@@ -190,6 +216,7 @@ static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
             break;
         }
         rc = ep_wait(ep, left);
+        drv_mark(ep);
         rc = rc < 0 ? rc : 0;
     }
     pthread_mutex_unlock(&ep->lock);
@@ -207,8 +234,11 @@ int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms)
     before = ep->events;
     rc = ep->poll_us && timeout_ms != 0 ? drv_spin(ep, 0, NULL, 0, NULL, true)
                                         : drv_drain(ep, 0, NULL, 0, NULL);
+    if (rc == 0 && ep->events == before && timeout_ms != 0)
+        rc = drv_unmark(ep, 0, NULL, 0, NULL);
     if (rc == 0 && ep->events == before && timeout_ms != 0) {
         rc = ep_wait(ep, timeout_ms);
+        drv_mark(ep);
         if (rc >= 0)
             rc = drv_drain(ep, 0, NULL, 0, NULL);
     }

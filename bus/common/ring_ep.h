@@ -49,6 +49,7 @@ struct vmsg_ring_ep {
     int timeout_ms;                  /* driver: per transfer */
     unsigned poll_us;                /* driver: spin this long before sleeping */
     bool dead;                       /* peer gone or broke the ring */
+    bool rx_marked;                  /* driver: our rx flag says "no kick needed" */
     bool inited;
     pthread_mutex_t lock;
     uint8_t *rxbuf;

@@ -4,9 +4,9 @@
  * the memfd grant pool) under the common ring endpoint.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -22,25 +22,45 @@ static int fe_notify(void *ctx)
 }
 
 /* Wait for the backend's event channel (or its socket closing). */
+/*
+ * Sleep until the backend kicks or leaves.  ev_to_fe is watched
+ * edge-triggered, so a kick is never read back: one epoll_wait per wake-up,
+ * as in a bare eventfd ping-pong.  A kick that came while we were not
+ * sleeping only makes the next wait return at once (the caller looks at the
+ * ring again).  The socket is level-triggered: it only ever says hang-up.
+ */
 static int fe_wait(void *ctx, int timeout_ms)
 {
     struct vmsg_host_fe *fe = ctx;
-    struct pollfd p[2] = { { fe->ev_to_fe, POLLIN, 0 }, { fe->sock, POLLIN, 0 } };
-    int n;
+    struct epoll_event ev[2];
+    int n, i;
 
     do
-        n = poll(p, 2, timeout_ms);
+        n = epoll_wait(fe->epfd, ev, 2, timeout_ms);
     while (n < 0 && errno == EINTR);
     if (n < 0)
         return -errno;
-    if (p[1].revents) {
+    for (i = 0; i < n; i++) {
         char b;
-        if (recv(fe->sock, &b, 1, MSG_DONTWAIT | MSG_PEEK) <= 0 || (p[1].revents & POLLHUP))
+        if (ev[i].data.fd == fe->sock &&
+            ((ev[i].events & (EPOLLHUP | EPOLLERR)) ||
+             recv(fe->sock, &b, 1, MSG_DONTWAIT | MSG_PEEK) <= 0))
             return -EPIPE;
     }
-    if (p[0].revents)
-        vh_ack(fe->ev_to_fe);
     return n;
+}
+
+/* The wait set: the backend's kicks (edge) and the socket (hang-up). */
+static int fe_epoll(struct vmsg_host_fe *fe)
+{
+    struct epoll_event kick = { .events = EPOLLIN | EPOLLET, .data.fd = fe->ev_to_fe };
+    struct epoll_event hup = { .events = EPOLLIN | EPOLLRDHUP, .data.fd = fe->sock };
+
+    fe->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (fe->epfd < 0 || epoll_ctl(fe->epfd, EPOLL_CTL_ADD, fe->ev_to_fe, &kick) ||
+        epoll_ctl(fe->epfd, EPOLL_CTL_ADD, fe->sock, &hup))
+        return -errno;
+    return 0;
 }
 
 static void *fe_dma_alloc(void *ctx, size_t size, uint64_t *addr)
@@ -102,7 +122,7 @@ int vmsg_host_fe_connect(struct vmsg_host_fe *fe, const char *path,
     int fds[VH_NFDS], rc;
 
     memset(fe, 0, sizeof(*fe));
-    fe->sock = fe->ev_to_be = fe->ev_to_fe = -1;
+    fe->sock = fe->ev_to_be = fe->ev_to_fe = fe->epfd = -1;
     rc = hg_pool_create(&fe->pool, pool_pages);
     if (rc)
         goto fail;
@@ -131,6 +151,8 @@ int vmsg_host_fe_connect(struct vmsg_host_fe *fe, const char *path,
     if (rc == 0)
         rc = w.status < 0 ? w.status : 0;
     if (rc == 0)
+        rc = fe_epoll(fe);
+    if (rc == 0)
         rc = vmsg_ring_ep_init(&fe->ep, VMSG_ROLE_DRIVER, fe->ring_mem, w.max_msg,
                                &host_fe_prims, fe);
     if (rc == 0)
@@ -151,9 +173,11 @@ void vmsg_host_fe_close(struct vmsg_host_fe *fe)
         close(fe->ev_to_be);
     if (fe->ev_to_fe >= 0)
         close(fe->ev_to_fe);
+    if (fe->epfd >= 0)
+        close(fe->epfd);
     hg_pool_destroy(&fe->pool);
     memset(fe, 0, sizeof(*fe));
-    fe->sock = fe->ev_to_be = fe->ev_to_fe = -1;
+    fe->sock = fe->ev_to_be = fe->ev_to_fe = fe->epfd = -1;
     fe->pool.mem_fd = fe->pool.tbl_fd = -1;
     fe->ep.dead = fe->closed = true;
 }

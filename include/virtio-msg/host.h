@@ -22,6 +22,7 @@
 struct vmsg_host_fe {
     struct vmsg_ring_ep ep;           /* ep.bus: give to vmsg_drv */
     int sock, ev_to_be, ev_to_fe;
+    int epfd;                         /* waits on ev_to_fe (edge) and sock */
     struct hg_pool pool;
     void *ring_mem;
     uint32_t ring_gref;
@@ -63,8 +64,14 @@ int vmsg_host_be_accept(struct vmsg_host_be *be, int listen_fd,
                         int (*accept_domid)(void *opaque, uint32_t domid),
                         void *opaque, uint32_t max_msg);
 
-/* Deliver every queued message to the rx callback.  Returns how many, or
- * -EPROTO if the frontend broke the ring protocol. */
+/*
+ * Consume the kick on ev_to_be and deliver queued messages (at most a batch,
+ * for fairness) to the rx callback: for a loop that watches ev_to_be
+ * level-triggered.  Returns how many, or -EPROTO if the frontend broke the
+ * ring protocol.  A loop that watches it edge-triggered (EPOLLET: every kick
+ * is an edge) calls vmsg_ring_ep_serve() instead, never reads the eventfd,
+ * and serves again while vmsg_ring_ep_pending() (virtio-msg-backend does).
+ */
 int vmsg_host_be_drain(struct vmsg_host_be *be);
 void vmsg_host_be_close(struct vmsg_host_be *be);
 

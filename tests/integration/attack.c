@@ -398,6 +398,33 @@ static int a_flood(void)
     return hangup() == 0 || answered() == 0 ? 0 : 1;
 }
 
+/*
+ * 300 requests for an absent device (dropped unanswered, B13) put on the
+ * ring with one kick at the end: more than the backend serves in one round
+ * (256, for fairness), so it must come back for the rest by itself.  Not
+ * hostile, only a frontend that batches; nothing else kicks meanwhile.
+ */
+static int a_burst_one_kick(void)
+{
+    uint8_t b[8] = { 0, VMSG_GET_DEVICE_STATUS };
+    int i;
+
+    vmsg_put_le16(b + 2, 9);
+    vmsg_put_le16(b + 6, 8);
+    for (i = 0; i < 300; i++)
+        if (vmsg_ring_put(&ep->tx, b, sizeof(b)))
+            return 1;
+    kick_be();
+    for (i = 0; i < 300; i++) {      /* consumed: cons caught up with prod */
+        if (le32toh(ep->tx.ctl->cons) == ep->tx.local)
+            return answered();
+        poll(NULL, 0, 10);
+    }
+    fprintf(stderr, "attack: %u bytes of the burst never consumed\n",
+            ep->tx.local - le32toh(ep->tx.ctl->cons));
+    return 1;
+}
+
 static int a_event_storm(void)
 {
     int i;
@@ -673,6 +700,7 @@ static const struct {
     { "event-wrong-way", a_event_wrong_way },
     { "flood", a_flood },
     { "event-storm", a_event_storm },
+    { "burst-one-kick", a_burst_one_kick },
     { "status-out-of-order", a_status_out_of_order },
     { "status-clears-bits", a_status_clears_bits },
     { "features-not-offered", a_features_not_offered },
