@@ -4,7 +4,9 @@
  * device: read, write, flush (fdatasync), get-id, discard, write-zeroes;
  * read-only option; several queues.  Options:
  *   file=PATH (required)  readonly=on|off  serial=ID  queues=N  qsize=N
- *   iothreads=N (0: requests run on the event loop, one at a time)
+ *   iothreads=N (0: requests run on the event loop)
+ *   uring=on|off (on: the loop runs the file I/O of up to 32 requests in
+ *                 one io_uring system call, where io_uring is available)
  * Every request header and segment is copied out of the driver's buffers
  * once, then checked against the capacity before any I/O.
  *
@@ -24,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blk_batch.h"
 #include "io_pool.h"
 #include "models.h"
 #include "virtio-msg/virtio.h"
@@ -52,6 +55,7 @@
 #define MAX_SEGS 256u                /* discard / write-zeroes per request */
 #define ID_BYTES 20
 #define MAX_IOTHREADS 64
+#define BATCH 32                     /* requests per io_uring_enter() */
 
 struct blk_req_hdr {
     uint32_t type;
@@ -63,6 +67,15 @@ struct blk_seg {
     uint64_t sector;
     uint32_t num_sectors;
     uint32_t flags;
+};
+
+/* A read or write checked and sliced into @scratch: the file range and
+ * the buffers' iovec. */
+struct rw {
+    uint64_t pos;
+    size_t len;
+    int cnt;
+    bool write;
 };
 
 struct blk {
@@ -80,6 +93,19 @@ struct blk {
     struct model_env env;
     bool watching;
     struct blk_io *spare;            /* finished requests kept for reuse */
+    /* The loop's batches (uring=on, no iothreads) */
+    struct blk_batch *uring;
+    struct blk_slot *slots;          /* BATCH */
+    ssize_t res[BATCH];
+};
+
+/* A request of the loop's current batch. */
+struct blk_slot {
+    struct vmsg_vq_elem elem;
+    struct iovec scratch[VMSG_VQ_MAX_IOV];
+    struct rw rw;
+    uint32_t len;                    /* used length, once finished */
+    bool queued;                     /* its transfer is in the batch */
 };
 
 /* A request handed to the pool. */
@@ -131,8 +157,8 @@ static bool in_range(const struct blk *b, uint64_t sector, uint64_t bytes)
     return sector <= b->sectors && n <= b->sectors - sector;
 }
 
-static int do_rw(struct blk *b, const struct vmsg_vq_elem *e, uint64_t sector,
-                 bool write, uint32_t *written, struct iovec *scratch)
+static int rw_setup(struct blk *b, const struct vmsg_vq_elem *e, uint64_t sector,
+                    bool write, struct iovec *scratch, struct rw *rw)
 {
     /* Data follows the 16-byte header (write) or precedes the status byte
      * (read); everything is mapped already. */
@@ -141,13 +167,24 @@ static int do_rw(struct blk *b, const struct vmsg_vq_elem *e, uint64_t sector,
     unsigned n = write ? e->out_num : e->in_num;
     size_t off = write ? sizeof(struct blk_req_hdr) : 0;
     int cnt = iov_slice(base, n, off, len, scratch, VMSG_VQ_MAX_IOV);
-    uint64_t pos = sector * SECTOR;
-    ssize_t r;
 
     if (cnt < 0 || len % SECTOR || !in_range(b, sector, len))
         return VIRTIO_BLK_S_IOERR;
     if (write && b->ro)
         return VIRTIO_BLK_S_IOERR;
+    *rw = (struct rw){ sector * SECTOR, len, cnt, write };
+    return VIRTIO_BLK_S_OK;
+}
+
+/* The transfer itself, with preadv()/pwritev(), going on after short ones. */
+static int rw_sync(struct blk *b, struct rw rw, struct iovec *scratch, uint32_t *written)
+{
+    size_t len = rw.len;
+    uint64_t pos = rw.pos;
+    bool write = rw.write;
+    int cnt = rw.cnt;
+    ssize_t r;
+
     while (len) {
         r = write ? pwritev(b->fd, scratch, cnt, (off_t)pos)
                   : preadv(b->fd, scratch, cnt, (off_t)pos);
@@ -173,6 +210,15 @@ static int do_rw(struct blk *b, const struct vmsg_vq_elem *e, uint64_t sector,
     }
     count(write ? &b->writes : &b->reads);
     return VIRTIO_BLK_S_OK;
+}
+
+static int do_rw(struct blk *b, const struct vmsg_vq_elem *e, uint64_t sector,
+                 bool write, uint32_t *written, struct iovec *scratch)
+{
+    struct rw rw;
+    int st = rw_setup(b, e, sector, write, scratch, &rw);
+
+    return st == VIRTIO_BLK_S_OK ? rw_sync(b, rw, scratch, written) : st;
 }
 
 static int zero_range(struct blk *b, uint64_t pos, uint64_t len, bool unmap)
@@ -225,26 +271,45 @@ static int do_segments(struct blk *b, const struct vmsg_vq_elem *e, bool zeroes)
     return VIRTIO_BLK_S_OK;
 }
 
+/* Put the status byte; returns the used length (bytes written + status). */
+static uint32_t finish(struct blk *b, const struct vmsg_vq_elem *e, uint8_t status,
+                       uint32_t written)
+{
+    if (status != VIRTIO_BLK_S_OK) {
+        count(&b->errors);
+        written = 0;
+    }
+    iov_from_buf(e->iov + e->out_num, e->in_num, e->in_len - 1, &status, 1);
+    return written + 1;
+}
+
 /* One request; returns bytes written into the driver's buffers.  Runs on
  * the loop or on a worker: touches only the request and the file. */
-static uint32_t handle(struct blk *b, struct vmsg_vq_elem *e, struct iovec *scratch)
+/* Copy the header out (once): 16 readable bytes, and a writable byte for
+ * the status.  false: malformed, nowhere to put a status. */
+static bool get_hdr(struct blk *b, const struct vmsg_vq_elem *e, struct blk_req_hdr *h)
 {
-    struct blk_req_hdr h;
+    if (e->in_len < 1 || e->out_len < sizeof(*h) ||
+        iov_to_buf(e->iov, e->out_num, 0, h, sizeof(*h)) != sizeof(*h)) {
+        count(&b->errors);
+        return false;
+    }
+    return true;
+}
+
+/* A request whose header @h is copied out already. */
+static uint32_t handle_hdr(struct blk *b, struct vmsg_vq_elem *e, const struct blk_req_hdr *h,
+                           struct iovec *scratch)
+{
     uint32_t written = 0;
     uint8_t status;
 
-    /* Header: 16 readable bytes; status: the last writable byte. */
-    if (e->in_len < 1 || e->out_len < sizeof(h) ||
-        iov_to_buf(e->iov, e->out_num, 0, &h, sizeof(h)) != sizeof(h)) {
-        count(&b->errors);
-        return 0;                    /* nowhere to put a status */
-    }
-    switch (le32toh(h.type)) {
+    switch (le32toh(h->type)) {
     case VIRTIO_BLK_T_IN:
-        status = (uint8_t)do_rw(b, e, le64toh(h.sector), false, &written, scratch);
+        status = (uint8_t)do_rw(b, e, le64toh(h->sector), false, &written, scratch);
         break;
     case VIRTIO_BLK_T_OUT:
-        status = (uint8_t)do_rw(b, e, le64toh(h.sector), true, &written, scratch);
+        status = (uint8_t)do_rw(b, e, le64toh(h->sector), true, &written, scratch);
         break;
     case VIRTIO_BLK_T_FLUSH:
         count(&b->flushes);
@@ -266,12 +331,115 @@ static uint32_t handle(struct blk *b, struct vmsg_vq_elem *e, struct iovec *scra
     default:
         status = VIRTIO_BLK_S_UNSUPP;
     }
-    if (status != VIRTIO_BLK_S_OK) {
-        count(&b->errors);
-        written = 0;
+    return finish(b, e, status, written);
+}
+
+static uint32_t handle(struct blk *b, struct vmsg_vq_elem *e, struct iovec *scratch)
+{
+    struct blk_req_hdr h;
+
+    return get_hdr(b, e, &h) ? handle_hdr(b, e, &h, scratch) : 0;
+}
+
+/* ---- the event loop's batches (io_uring, see blk_batch.h) ---- */
+
+/* Does @rw touch bytes a queued transfer touches, one of them a write?
+ * Then the batch runs first: the file sees the order the ring had. */
+static bool conflicts(const struct blk *b, unsigned n, const struct rw *rw)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        const struct rw *o = &b->slots[i].rw;
+
+        if (b->slots[i].queued && (o->write || rw->write) &&
+            rw->pos < o->pos + o->len && o->pos < rw->pos + rw->len)
+            return true;
     }
-    iov_from_buf(e->iov + e->out_num, e->in_num, e->in_len - 1, &status, 1);
-    return written + 1;
+    return false;
+}
+
+/* Run the transfers queued from slots [0, n) and finish those requests.
+ * One that failed or came back short is done again with preadv/pwritev,
+ * which go on after short transfers and report errors. */
+static void run_batch(struct blk *b, unsigned n)
+{
+    unsigned i, k = 0;
+
+    blk_batch_run(b->uring, b->res);
+    for (i = 0; i < n; i++) {
+        struct blk_slot *sl = &b->slots[i];
+        uint32_t written = 0;
+        int st = VIRTIO_BLK_S_OK;
+
+        if (!sl->queued)
+            continue;
+        sl->queued = false;
+        if (b->res[k++] == (ssize_t)sl->rw.len) {
+            count(sl->rw.write ? &b->writes : &b->reads);
+            written = sl->rw.write ? 0 : (uint32_t)sl->rw.len;
+        } else {
+            st = rw_sync(b, sl->rw, sl->scratch, &written);
+        }
+        sl->len = finish(b, &sl->elem, (uint8_t)st, written);
+    }
+}
+
+/* Take the request in slot @i: a read or write joins the batch; anything
+ * else (flush, get-id, discard, a bad request) runs now, after the batch
+ * before it. */
+static void take(struct blk *b, unsigned i)
+{
+    struct blk_slot *sl = &b->slots[i];
+    struct blk_req_hdr h;
+    uint32_t type;
+    int st;
+
+    sl->queued = false;
+    if (!get_hdr(b, &sl->elem, &h)) {
+        sl->len = 0;
+        return;
+    }
+    type = le32toh(h.type);
+    if (type != VIRTIO_BLK_T_IN && type != VIRTIO_BLK_T_OUT) {
+        run_batch(b, i);
+        sl->len = handle_hdr(b, &sl->elem, &h, sl->scratch);
+        return;
+    }
+    st = rw_setup(b, &sl->elem, le64toh(h.sector), type == VIRTIO_BLK_T_OUT, sl->scratch,
+                  &sl->rw);
+    if (st != VIRTIO_BLK_S_OK) {
+        sl->len = finish(b, &sl->elem, (uint8_t)st, 0);
+        return;
+    }
+    if (conflicts(b, i, &sl->rw))
+        run_batch(b, i);
+    blk_batch_add(b->uring, b->fd, sl->rw.write, sl->scratch, sl->rw.cnt, sl->rw.pos);
+    sl->queued = true;
+}
+
+/* The loop path with batches: up to BATCH requests popped, their file I/O
+ * in one system call, then all completed; as often as the queue has more. */
+static void serve_batched(struct blk *b, struct vmsg_vq *vq, uint32_t qi)
+{
+    unsigned n, i;
+    int rc;
+
+    do {
+        vmsg_vq_set_notification(vq, false);
+        do {
+            for (n = 0; n < BATCH && (rc = vmsg_vq_pop(vq, &b->slots[n].elem)) == 1; n++)
+                take(b, n);
+            run_batch(b, n);
+            for (i = 0; i < n; i++)
+                vmsg_vq_push(vq, &b->slots[i].elem, b->slots[i].len);
+        } while (n == BATCH);
+        if (rc < 0) {
+            vmsg_dev_needs_reset(b->dev);   /* a broken ring */
+            return;
+        }
+    } while (vmsg_vq_set_notification(vq, true));
+    vmsg_dev_notify_used(b->dev, qi);
 }
 
 static struct blk_io *io_get(struct blk *b)
@@ -378,6 +546,10 @@ static void blk_notify(void *s, uint32_t qi)
         kick_pool(b, qi);
         return;
     }
+    if (b->uring) {
+        serve_batched(b, vq, qi);
+        return;
+    }
     do {
         vmsg_vq_set_notification(vq, false);
         while ((rc = vmsg_vq_pop(vq, b->elem)) == 1)
@@ -442,6 +614,8 @@ static void blk_destroy(void *s)
         b->spare = io->next_spare;
         free(io);
     }
+    blk_batch_destroy(b->uring);
+    free(b->slots);
     if (b->fd >= 0)
         close(b->fd);
     free(b->elem);
@@ -455,7 +629,7 @@ int blk_create(struct model *m, const struct model_opts *o,
     unsigned long queues = 1, qsize = 256, iothreads = 0;
     struct stat st;
     struct blk *b;
-    int ro = 0;
+    int ro = 0, uring = 1;
 
     if (!file) {
         snprintf(err, errlen, "blk needs file=PATH");
@@ -463,6 +637,10 @@ int blk_create(struct model *m, const struct model_opts *o,
     }
     if ((v = opt_get(o, "readonly")) && (ro = opt_bool(v)) < 0) {
         snprintf(err, errlen, "readonly=%s: expected on or off", v);
+        return -EINVAL;
+    }
+    if ((v = opt_get(o, "uring")) && (uring = opt_bool(v)) < 0) {
+        snprintf(err, errlen, "uring=%s: expected on or off", v);
         return -EINVAL;
     }
     if (opt_uint(o, "queues", 1, VMSG_DEV_MAX_QUEUES, &queues, err, errlen) ||
@@ -508,6 +686,18 @@ int blk_create(struct model *m, const struct model_opts *o,
             blk_destroy(b);
             return -ENOMEM;
         }
+    }
+    /* Batches on the loop, where io_uring exists (else preadv/pwritev). */
+    if (!iothreads && uring) {
+        if ((b->slots = calloc(BATCH, sizeof(*b->slots))))
+            b->uring = blk_batch_create(BATCH);
+        if (!b->uring) {
+            free(b->slots);
+            b->slots = NULL;
+        }
+        fprintf(stderr, "virtio-msg-backend: %s blk on %s: %s\n", env->label ? env->label : "-",
+                file, b->uring ? "file I/O in io_uring batches"
+                               : "io_uring unavailable, preadv/pwritev");
     }
     v = opt_get(o, "serial");
     snprintf(b->serial, sizeof(b->serial), "%s", v ? v : "virtio-msg-blk");

@@ -7,6 +7,7 @@
  *     blk read SECTOR COUNT         raw sectors to stdout
  *     blk write SECTOR              sectors from stdin (multiple of 512)
  *     blk verify [SEED [OPS [QD]]]       random writes, flush, read back, compare
+ *     blk overlap [N]               N writes of the same 4 KiB in flight: the last wins
  *     blk flush | blk id
  *     rng BYTES                     random bytes, as hex
  *     console write TEXT            send TEXT (and a newline)
@@ -162,6 +163,44 @@ out:
  * shadow copy in memory, FLUSH, then every written sector read back and
  * compared.
  */
+/*
+ * blk overlap N: N writes of the same 4 KiB (sectors 8..15), each with its
+ * own byte, put on queue 0 back to back so the backend takes them together;
+ * when all are done the disk must hold the last one.  virtio-blk leaves the
+ * order of requests in flight to the device: ours keeps the ring's.
+ */
+static int blk_overlap(struct vf *vf, struct vf_blk *b, unsigned n)
+{
+    struct vf_blk_req r[VERIFY_MAX_QD];
+    uint8_t buf[4096];
+    unsigned i, nr, bad = 0;
+    int rc = 0, res;
+
+    if (n < 2 || n > VERIFY_MAX_QD)
+        return -EINVAL;
+    for (nr = 0; nr < n && rc == 0; nr++)
+        rc = vf_blk_req_alloc(vf, &r[nr], sizeof(buf));
+    for (i = 0; i < n && rc == 0; i++) {
+        memset(vf_blk_data(&r[i]), 0x40 + (int)i, sizeof(buf));
+        rc = vf_blk_submit(b, &r[i], 0, VF_BLK_T_OUT, 8, sizeof(buf));
+    }
+    for (i = 0; i < n && rc == 0; i++)
+        if (!vf_blk_complete(b, 0, VMSG_HOST_TIMEOUT_MS, &res) || res)
+            rc = res ? res : -EIO;
+    if (rc == 0)
+        rc = vf_blk_io(b, VF_BLK_T_IN, 8, buf, sizeof(buf));
+    for (i = 0; i < sizeof(buf) && rc == 0; i++)
+        bad += buf[i] != 0x40 + n - 1;
+    if (rc == 0)
+        printf("blk overlap: %u writes of sectors 8..15 in flight: %s\n", n,
+               bad ? "NOT the last one" : "the last one won");
+    if (rc == 0 && bad)
+        rc = -EIO;
+    while (nr-- > 0)
+        vf_blk_req_free(vf, &r[nr]);
+    return rc;
+}
+
 static int blk_verify(struct vf *vf, struct vf_blk *b, uint64_t seed, unsigned ops,
                       unsigned qd)
 {
@@ -295,6 +334,8 @@ static int cmd_blk(struct vf *vf, int argc, char **argv)
         rc = blk_verify(vf, &b, argc > 1 ? strtoull(argv[1], NULL, 0) : 1,
                         argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 200,
                         argc > 3 ? (unsigned)strtoul(argv[3], NULL, 0) : 1);
+    } else if (!strcmp(argv[0], "overlap")) {
+        rc = blk_overlap(vf, &b, argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 32);
     } else if (!strcmp(argv[0], "bench")) {
         rc = blk_bench(&b, argc > 1 ? atof(argv[1]) : 2.0);
     } else if (!strcmp(argv[0], "flush")) {
@@ -486,7 +527,7 @@ static void usage(FILE *o)
           "  --xen DEVID  use device/virtio_msg/DEVID of this Xen domain (not the host bus)\n"
           "  --poll US    spin up to US microseconds for each answer before sleeping\n"
           "  info | blk read SECTOR COUNT | blk write SECTOR | blk verify [SEED [OPS [QD]]]\n"
-          "  blk flush | blk id | blk bench [SECONDS] | rng BYTES | console write TEXT | console read [MS]\n"
+          "  blk overlap [N] | blk flush | blk id | blk bench [SECONDS] | rng BYTES | console write TEXT | console read [MS]\n"
           "  net ping OUR-IPV4 TARGET-IPV4 [COUNT]\n"
           "  watch MS (follow device hot-add and removal) | demo\n"
           "  soak SECONDS [SEED]  random versioned writes that must survive backend\n"

@@ -3,7 +3,7 @@
 # Skips apt entirely when everything is already there.
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config check libsubunit-dev
-      clang valgrind libxen-dev iproute2
+      clang valgrind libxen-dev liburing-dev iproute2
       xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils linux-image-amd64
       busybox-static cpio qemu-system-x86 linux-headers-amd64 e2fsprogs"
       # the last two lines: Xen-in-QEMU tests and the Linux guest module
