@@ -56,6 +56,7 @@
 #define ID_BYTES 20
 #define MAX_IOTHREADS 64
 #define BATCH 32                     /* requests per io_uring_enter() */
+#define BATCH_BYTES (256u << 10)     /* a batch stops growing past this */
 
 struct blk_req_hdr {
     uint32_t type;
@@ -361,12 +362,27 @@ static bool conflicts(const struct blk *b, unsigned n, const struct rw *rw)
 
 /* Run the transfers queued from slots [0, n) and finish those requests.
  * One that failed or came back short is done again with preadv/pwritev,
- * which go on after short transfers and report errors. */
+ * which go on after short transfers and report errors.  A lone transfer
+ * goes straight to preadv/pwritev: io_uring only pays off for two or more
+ * (queue depth 1 stays as fast as without it). */
 static void run_batch(struct blk *b, unsigned n)
 {
-    unsigned i, k = 0;
+    unsigned i, k = 0, queued = 0;
 
-    blk_batch_run(b->uring, b->res);
+    for (i = 0; i < n; i++)
+        queued += b->slots[i].queued;
+    if (queued > 1) {
+        for (i = 0; i < n; i++) {
+            const struct blk_slot *sl = &b->slots[i];
+
+            if (sl->queued)
+                blk_batch_add(b->uring, b->fd, sl->rw.write, sl->scratch, sl->rw.cnt,
+                              sl->rw.pos);
+        }
+        blk_batch_run(b->uring, b->res);
+    } else {
+        b->res[0] = -EAGAIN;         /* below: done with preadv/pwritev */
+    }
     for (i = 0; i < n; i++) {
         struct blk_slot *sl = &b->slots[i];
         uint32_t written = 0;
@@ -414,32 +430,42 @@ static void take(struct blk *b, unsigned i)
     }
     if (conflicts(b, i, &sl->rw))
         run_batch(b, i);
-    blk_batch_add(b->uring, b->fd, sl->rw.write, sl->scratch, sl->rw.cnt, sl->rw.pos);
-    sl->queued = true;
+    sl->queued = true;               /* run_batch() hands it to io_uring */
 }
 
-/* The loop path with batches: up to BATCH requests popped, their file I/O
- * in one system call, then all completed; as often as the queue has more. */
+/*
+ * The loop path with batches: up to BATCH requests or BATCH_BYTES popped,
+ * their file I/O in one system call, then completed and the driver told;
+ * as often as the queue has more.  Large requests thus complete one by
+ * one, so a driver with two in flight refills the queue while we copy
+ * the next (it puts without a kick while we serve): no wake-up per
+ * megabyte on either side.
+ */
 static void serve_batched(struct blk *b, struct vmsg_vq *vq, uint32_t qi)
 {
     unsigned n, i;
+    uint64_t bytes;
     int rc;
 
     do {
         vmsg_vq_set_notification(vq, false);
         do {
-            for (n = 0; n < BATCH && (rc = vmsg_vq_pop(vq, &b->slots[n].elem)) == 1; n++)
+            for (n = 0, bytes = 0, rc = 1; n < BATCH && bytes < BATCH_BYTES &&
+                 (rc = vmsg_vq_pop(vq, &b->slots[n].elem)) == 1; n++) {
                 take(b, n);
+                bytes += b->slots[n].elem.out_len + b->slots[n].elem.in_len;
+            }
             run_batch(b, n);
             for (i = 0; i < n; i++)
                 vmsg_vq_push(vq, &b->slots[i].elem, b->slots[i].len);
-        } while (n == BATCH);
+            if (n)
+                vmsg_dev_notify_used(b->dev, qi);
+        } while (rc == 1);
         if (rc < 0) {
             vmsg_dev_needs_reset(b->dev);   /* a broken ring */
             return;
         }
     } while (vmsg_vq_set_notification(vq, true));
-    vmsg_dev_notify_used(b->dev, qi);
 }
 
 static struct blk_io *io_get(struct blk *b)
