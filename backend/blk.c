@@ -368,21 +368,19 @@ static bool conflicts(const struct blk *b, unsigned n, const struct rw *rw)
 static void run_batch(struct blk *b, unsigned n)
 {
     unsigned i, k = 0, queued = 0;
+    bool batched;
 
     for (i = 0; i < n; i++)
         queued += b->slots[i].queued;
-    if (queued > 1) {
-        for (i = 0; i < n; i++) {
-            const struct blk_slot *sl = &b->slots[i];
+    batched = queued > 1;
+    for (i = 0; i < n && batched; i++) {
+        const struct blk_slot *sl = &b->slots[i];
 
-            if (sl->queued)
-                blk_batch_add(b->uring, b->fd, sl->rw.write, sl->scratch, sl->rw.cnt,
-                              sl->rw.pos);
-        }
-        blk_batch_run(b->uring, b->res);
-    } else {
-        b->res[0] = -EAGAIN;         /* below: done with preadv/pwritev */
+        if (sl->queued)
+            blk_batch_add(b->uring, b->fd, sl->rw.write, sl->scratch, sl->rw.cnt, sl->rw.pos);
     }
+    if (batched)
+        blk_batch_run(b->uring, b->res);
     for (i = 0; i < n; i++) {
         struct blk_slot *sl = &b->slots[i];
         uint32_t written = 0;
@@ -391,7 +389,7 @@ static void run_batch(struct blk *b, unsigned n)
         if (!sl->queued)
             continue;
         sl->queued = false;
-        if (b->res[k++] == (ssize_t)sl->rw.len) {
+        if (batched && b->res[k++] == (ssize_t)sl->rw.len) {
             count(sl->rw.write ? &b->writes : &b->reads);
             written = sl->rw.write ? 0 : (uint32_t)sl->rw.len;
         } else {

@@ -197,25 +197,16 @@ static void conn_rx(void *opaque, const void *buf, size_t len)
 /*
  * Serve a frontend's ring.  Its kick eventfd is watched edge-triggered:
  * every kick is an edge, so the counter is never read (one syscall less
- * per request).  While we serve, the ring's flag tells the frontend that we
- * look at it anyway, so it puts without kicking (this is the flag polling
- * mode holds throughout); after, we clear it and look once more.  A ring
- * left non-empty (the serve batch bound, or a put that saw the flag) has no
- * kick to come: it is marked and served again before the loop sleeps.
+ * per request).  A ring left non-empty (the serve batch bound, or a request
+ * put without a kick while we served: vmsg_ring_ep_serve) has no kick to
+ * come: it is marked and served again before the loop sleeps.
  */
 static void conn_serve(struct conn *c)
 {
-    int rc;
-
-    if (!g.polling)
-        vmsg_ring_ep_set_polling(&c->be.ep, true);
-    rc = vmsg_ring_ep_serve(&c->be.ep);
-    if (rc < 0 || c->be.ep.dead) {
+    if (vmsg_ring_ep_serve(&c->be.ep) < 0 || c->be.ep.dead) {
         conn_close(c, "frontend broke the ring protocol");
         return;
     }
-    if (!g.polling)
-        vmsg_ring_ep_set_polling(&c->be.ep, false);
     c->backlog = vmsg_ring_ep_pending(&c->be.ep);
     g.backlog |= c->backlog;
 }

@@ -173,6 +173,7 @@ static void connect_fe(struct xdev *d)
     if (x.polling)
         vmsg_ring_ep_set_polling(&d->be.ep, true);
     vmsg_xen_be_drain(&d->be);       /* anything queued already */
+    x.backlog |= vmsg_ring_ep_pending(&d->be.ep);
 }
 
 /* Step the state machine from the frontend's state. */
@@ -404,20 +405,16 @@ static void on_xenstore(void *opaque)
 
 /* Serve @d's ring (after its event, or found pending by the poller); a
  * broken ring closes the device.  As on the host bus (backend/main.c
- * conn_serve), the ring says "no kick needed" while we serve it, and one
- * left non-empty is served again before the loop sleeps. */
+ * conn_serve), a ring left non-empty is served again before the loop
+ * sleeps. */
 static void serve(struct xdev *d)
 {
-    if (!x.polling)
-        vmsg_ring_ep_set_polling(&d->be.ep, true);
     if (vmsg_ring_ep_serve(&d->be.ep) < 0 || d->be.ep.dead) {
         disconnect(d, "frontend broke the ring protocol");
         xsu_write(x.xs, XBT_NULL, "frontend broke the ring protocol", "%s/error", d->be_path);
         set_state(d, VMSG_XB_CLOSED);
         return;
     }
-    if (!x.polling)
-        vmsg_ring_ep_set_polling(&d->be.ep, false);
     x.backlog |= vmsg_ring_ep_pending(&d->be.ep);
 }
 

@@ -252,26 +252,34 @@ int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep)
     return vmsg_ring_ep_serve(ep);
 }
 
+/* The device's side of the kick protocol (the driver's: drv_mark): the
+ * flag is set while we serve, so requests the driver adds meanwhile come
+ * without a kick; the caller looks at the ring again after we clear it. */
 int vmsg_ring_ep_serve(struct vmsg_ring_ep *ep)
 {
     int n, count = 0;
 
+    if (!ep->polling)
+        vmsg_ring_set_polling(&ep->rx, true);
     while (!ep->dead && (n = vmsg_ring_get(&ep->rx, ep->rxbuf, ep->max_msg)) > 0) {
         ep->msgs_in++;
         count++;
         vmsg_bus_deliver(&ep->bus, ep->rxbuf, (size_t)n);
         if (count >= DRAIN_BATCH)
-            return count;
+            break;
     }
     if (ep->dead || ep->rx.broken) {
         ep->dead = true;
         return -EPROTO;
     }
+    if (!ep->polling)
+        vmsg_ring_set_polling(&ep->rx, false);
     return count;
 }
 
 void vmsg_ring_ep_set_polling(struct vmsg_ring_ep *ep, bool on)
 {
+    ep->polling = on;
     vmsg_ring_set_polling(&ep->rx, on);
 }
 

@@ -50,6 +50,7 @@ struct vmsg_ring_ep {
     unsigned poll_us;                /* driver: spin this long before sleeping */
     bool dead;                       /* peer gone or broke the ring */
     bool rx_marked;                  /* driver: our rx flag says "no kick needed" */
+    bool polling;                    /* device: polling mode holds that flag */
     bool inited;
     pthread_mutex_t lock;
     uint8_t *rxbuf;
@@ -74,10 +75,13 @@ void vmsg_ring_ep_fini(struct vmsg_ring_ep *ep);
 int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms);
 
 /* Device role: deliver queued requests (a bounded batch).  Returns how
- * many, or -EPROTO if the driver broke the ring protocol. */
+ * many, or -EPROTO if the driver broke the ring protocol.  While it serves,
+ * the ring tells the driver it need not kick; after, unless polling mode
+ * holds that flag, it is cleared, so the caller must serve again while
+ * vmsg_ring_ep_pending() (a request put meanwhile came without a kick). */
 int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep);
-/* The same without consuming an event first (a busy-polling loop, where
- * nobody kicked us). */
+/* The same without consuming an event first (an edge-triggered or
+ * busy-polling loop, where nobody kicked us or the kick needs no read). */
 int vmsg_ring_ep_serve(struct vmsg_ring_ep *ep);
 
 /* Device role, busy-polling: tell the driver whether we spin on its ring
