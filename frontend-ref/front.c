@@ -363,3 +363,17 @@ int vf_poll(struct vf *vf, int timeout_ms)
 {
     return vmsg_ring_ep_poll(vf->ep, timeout_ms);
 }
+
+int vf_wait_fds(struct vf *vf, int *kick_fd, int *hup_fd)
+{
+    if (vf->xen)
+        return -ENOTSUP;
+    *kick_fd = vf->host.ev_to_fe;
+    *hup_fd = vf->host.sock;
+    return 0;
+}
+
+int vf_arm(struct vf *vf)
+{
+    return vmsg_ring_ep_arm(vf->ep);
+}

@@ -68,6 +68,17 @@ struct vf_buf {
 int vf_connect(struct vf *vf, const char *where, uint32_t domid, int wait_ms);
 /* Deliver events from the backend, waiting up to @timeout_ms. */
 int vf_poll(struct vf *vf, int timeout_ms);
+/*
+ * For a caller that waits on many connections at once (host bus only:
+ * -ENOTSUP on Xen): *kick_fd becomes readable when the backend kicks us
+ * (watch it edge-triggered: it is never read), *hup_fd reports the
+ * backend's hang-up (EPOLLRDHUP; it carries no data).  Call vf_arm()
+ * before sleeping on them: it delivers queued events and makes sure the
+ * next one comes with a kick; it returns how many it delivered (do not
+ * sleep if > 0) or -errno.  When woken, vf_poll(vf, 0) delivers what came.
+ */
+int vf_wait_fds(struct vf *vf, int *kick_fd, int *hup_fd);
+int vf_arm(struct vf *vf);
 /* GET_DEVICES, then GET_DEVICE_INFO on each: fills vf->devs. */
 int vf_enumerate(struct vf *vf);
 void vf_close(struct vf *vf);

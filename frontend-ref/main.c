@@ -14,6 +14,8 @@
  *     console read [MS]             print what arrives within MS (1000)
  *     net ping SRC DST [N]          ARP + ICMP echo through virtio-net
  *     watch MS                      report hot-added and removed devices
+ *     fleet N SECONDS [HZ [verify]] N frontends (domids from --domid) in one
+ *                                   process: 4 KiB rounds on all their disks
  *     demo                          all of the above, briefly
  */
 #include <errno.h>
@@ -27,6 +29,7 @@
 
 #include "front.h"
 #include "front_blk.h"
+#include "front_fleet.h"
 #include "front_soak.h"
 #include "front_net.h"
 #include <arpa/inet.h>
@@ -521,6 +524,49 @@ static int cmd_net(int argc, char **argv, struct vf *vf)
     return rc == count ? 0 : 1;
 }
 
+/* fleet N SECONDS [HZ [verify]]: many frontends from this one process. */
+static int cmd_fleet(const char *path, uint32_t domid, int argc, char **argv)
+{
+    static struct vf_fleet_stats st;
+    struct vf_fleet_opts o = { .socket = path, .first_domid = domid,
+                               .max_devs = VF_FLEET_MAX_DEVS };
+    unsigned long n, hz = 0;
+    char err[256], *e1, *e2, *e3 = "";
+    double secs;
+    int rc;
+
+    if (argc < 3 || argc > 5)
+        goto bad;
+    n = strtoul(argv[1], &e1, 10);
+    secs = strtod(argv[2], &e2);
+    if (argc > 3)
+        hz = strtoul(argv[3], &e3, 10);
+    if (*e1 || *e2 || *e3 || n < 1 || n > VF_FLEET_MAX_FE || !(secs > 0 && secs <= 3600) ||
+        hz > 100000 || (argc == 5 && strcmp(argv[4], "verify")))
+        goto bad;
+    o.frontends = (unsigned)n;
+    o.secs = secs;
+    o.warmup = secs / 4 < 0.5 ? secs / 4 : 0.5;
+    o.hz = (unsigned)hz;
+    o.verify = argc == 5;
+    o.seed = (uint64_t)time(NULL);
+    rc = vf_fleet_run(&o, &st, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "%s: fleet: %s\n", prog, err);
+        return 1;
+    }
+    printf("fleet: %u frontends, %u blk devices, %.1f s (after %.2f s warm-up): %" PRIu64
+           " requests, %.0f IOPS; latency p50 %u, p99 %u, p99.9 %u us; %" PRIu64
+           " errors, %" PRIu64 " mismatches\n", o.frontends, st.devs, st.secs, o.warmup,
+           st.requests, (double)st.requests / st.secs, vf_fleet_pct(&st, 50),
+           vf_fleet_pct(&st, 99), vf_fleet_pct(&st, 99.9), st.errors, st.mismatches);
+    return st.errors || st.mismatches || !st.requests ? 1 : 0;
+bad:
+    fprintf(stderr, "%s: fleet N(1..%d) SECONDS(0..3600] [HZ(0..100000, 0: back to back) "
+            "[verify]]\n", prog, VF_FLEET_MAX_FE);
+    return 2;
+}
+
 static void usage(FILE *o)
 {
     fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--xen DEVID] [--wait MS] [--poll US] COMMAND\n"
@@ -530,6 +576,9 @@ static void usage(FILE *o)
           "  blk overlap [N] | blk flush | blk id | blk bench [SECONDS] | rng BYTES | console write TEXT | console read [MS]\n"
           "  net ping OUR-IPV4 TARGET-IPV4 [COUNT]\n"
           "  watch MS (follow device hot-add and removal) | demo\n"
+          "  fleet N SECONDS [HZ [verify]]  N frontends (domids --domid, +1, ...) from this\n"
+          "                       one process: rounds of one 4 KiB read per disk (HZ a\n"
+          "                       second each, 0: back to back; verify: write, read back)\n"
           "  soak SECONDS [SEED]  random versioned writes that must survive backend\n"
           "                       restarts (reconnects and re-verifies)\n", o);
 }
@@ -581,6 +630,8 @@ int main(int argc, char **argv)
         return vf_blk_soak(path, domid, atof(argv[optind + 1]),
                            optind + 2 < argc ? (uint32_t)strtoul(argv[optind + 2], NULL, 0) : 1,
                            wait_ms > 30000 ? wait_ms : 30000);
+    if (!strcmp(argv[optind], "fleet"))                       /* its own connections too */
+        return cmd_fleet(path, domid, argc - optind, argv + optind);
     rc = vf_connect(&vf, path, domid, wait_ms);
     if (rc)
         return fail(path, rc);

@@ -91,10 +91,10 @@ TESTS += tests/integration/net.sh
 EXTRA_DIST += tests/integration/net.sh tests/integration/tap.sh
 TESTS += tests/integration/restart.sh tests/integration/kill-frontend.sh tests/integration/blk-mq.sh \
 	tests/integration/hostile.sh tests/integration/store.sh tests/integration/backend-variants.sh tests/integration/polling.sh \
-	tests/integration/blk-batch.sh
+	tests/integration/blk-batch.sh tests/integration/fleet.sh
 EXTRA_DIST += tests/integration/restart.sh tests/integration/kill-frontend.sh tests/integration/blk-mq.sh \
 	tests/integration/hostile.sh tests/integration/store.sh tests/integration/backend-variants.sh tests/integration/polling.sh \
-	tests/integration/blk-batch.sh
+	tests/integration/blk-batch.sh tests/integration/fleet.sh
 if HAVE_XEN
 TESTS += tests/integration/xl-config.sh
 endif

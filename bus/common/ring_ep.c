@@ -246,6 +246,22 @@ int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms)
     return rc < 0 ? rc : (int)(ep->events - before);
 }
 
+int vmsg_ring_ep_arm(struct vmsg_ring_ep *ep)
+{
+    uint64_t before;
+    int rc;
+
+    if (ep->dead)
+        return -EPIPE;
+    pthread_mutex_lock(&ep->lock);
+    before = ep->events;
+    rc = drv_drain(ep, 0, NULL, 0, NULL);
+    if (rc == 0 && ep->events == before)
+        rc = drv_unmark(ep, 0, NULL, 0, NULL);
+    pthread_mutex_unlock(&ep->lock);
+    return rc < 0 ? rc : (int)(ep->events - before);
+}
+
 int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep)
 {
     ep->prims->wait(ep->ctx, 0);     /* consume the event that woke us */

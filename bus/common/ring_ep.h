@@ -74,6 +74,14 @@ void vmsg_ring_ep_fini(struct vmsg_ring_ep *ep);
  * Returns how many, or -EPIPE / -EPROTO once the backend is gone. */
 int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms);
 
+/* Driver role, for a caller that sleeps elsewhere (one epoll over the event
+ * channels of many buses) and looks with vmsg_ring_ep_poll(ep, 0) when
+ * woken: before sleeping, deliver queued events and, if there were none,
+ * tell the device to kick us for the next one (then look once more).
+ * Returns how many were delivered (the caller must not sleep if > 0), or
+ * -EPIPE / -EPROTO once the backend is gone. */
+int vmsg_ring_ep_arm(struct vmsg_ring_ep *ep);
+
 /* Device role: deliver queued requests (a bounded batch).  Returns how
  * many, or -EPROTO if the driver broke the ring protocol.  While it serves,
  * the ring tells the driver it need not kick; after, unless polling mode

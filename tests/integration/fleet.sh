@@ -1,0 +1,81 @@
+#!/bin/bash
+# Many frontends from one process (virtio-msg-front fleet): paced and
+# back-to-back rounds over 8 connections x 2 disks write and read back
+# their own sectors intact, the writes land where they should, and bad
+# arguments, a domain with no disk, a read-only disk and a backend that
+# dies mid-run each end with a clear error, never a hang.  Host bus, TAP.
+b=${top_builddir:-.}
+tmp=$(mktemp -d)
+trap 'kill -9 $bepid $be2pid $fpid 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/tap.sh"
+front() { "$b/virtio-msg-front" --socket "$tmp/s" "$@"; }
+nonzero() {  # nonzero IMAGE 4K-BLOCK: that block holds something
+    ! cmp -s <(dd if="$1" bs=4096 skip="$2" count=1 2>/dev/null) <(head -c 4096 /dev/zero)
+}
+
+args=()
+for d in 1 2 3 4 5 6 7 8; do
+    truncate -s 8M "$tmp/d$d.img"
+    args+=(-d "blk,domid=$d,file=$tmp/d$d.img" -d "blk,domid=$d,file=$tmp/d$d.img")
+done
+truncate -s 8M "$tmp/ro.img"
+"$b/virtio-msg-backend" --socket "$tmp/s" --verbose "${args[@]}" -d "rng,domid=9" \
+    -d "blk,domid=10,file=$tmp/ro.img,readonly=on" </dev/null 2>"$tmp/be.log" &
+bepid=$!
+
+front --domid 1 fleet 8 1.5 200 verify >"$tmp/f1" 2>&1; rc=$?
+sed 's/^/# /' "$tmp/f1"
+[ $rc -eq 0 ] && grep -q "fleet: 8 frontends, 16 blk devices" "$tmp/f1" &&
+    grep -q " 0 errors, 0 mismatches" "$tmp/f1" && ! grep -q ": 0 requests" "$tmp/f1"
+ok "8 frontends x 2 disks from one process, 200 rounds/s each: written data reads back" $?
+# Frontend i (domid i+1) owns 4 KiB block i*8+d of its image, d its disk.
+nonzero "$tmp/d3.img" 16 && nonzero "$tmp/d3.img" 17 && ! nonzero "$tmp/d3.img" 18 &&
+    nonzero "$tmp/d8.img" 56 && nonzero "$tmp/d8.img" 57 && ! nonzero "$tmp/d8.img" 0
+ok "each disk's writes landed in its own block of the right image, nowhere else" $?
+
+front --domid 1 fleet 8 1 0 verify >"$tmp/f2" 2>&1; rc=$?
+sed 's/^/# /' "$tmp/f2"
+[ $rc -eq 0 ] && grep -q " 0 errors, 0 mismatches" "$tmp/f2"
+ok "back to back (no pacing): intact too" $?
+front --domid 1 fleet 1 0.5 0 >"$tmp/f3" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q "fleet: 1 frontends, 2 blk devices" "$tmp/f3"
+ok "random reads from one frontend" $?
+
+for bad in "fleet 0 1" "fleet 300 1" "fleet 2 abc" "fleet 2 0" "fleet 2 1 x" "fleet 2 1 100 verif" "fleet 2"; do
+    front $bad >/dev/null 2>"$tmp/err"; rc=$?
+    [ $rc -eq 2 ] && grep -q "fleet N(1..256) SECONDS" "$tmp/err" || { echo "# $bad: rc $rc"; break; }
+done
+ok "bad fleet arguments: exit 2 and the usage" $?
+front --domid 9 fleet 1 1 >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "domid 9: no blk device" "$tmp/err"
+ok "a domain with no disk: exit 1, clear error" $?
+front --domid 10 fleet 1 1 100 verify >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "read-only for verify" "$tmp/err"
+ok "verify on a read-only disk: refused, clear error" $?
+front --domid 10 fleet 1 0.5 100 >"$tmp/f4" 2>&1
+grep -q " 0 errors" "$tmp/f4"; ok "reads from the read-only disk are fine" $?
+front --domid 11 fleet 1 1 >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "domid 11" "$tmp/err"; ok "a domain the backend does not serve: clear error" $?
+
+# The backend dies in the middle: the fleet says so and exits, no hang.
+truncate -s 8M "$tmp/k.img"
+"$b/virtio-msg-backend" --socket "$tmp/s2" -d "blk,domid=1,file=$tmp/k.img" \
+    -d "blk,domid=2,file=$tmp/k.img" </dev/null 2>"$tmp/be2.log" &
+be2pid=$!
+"$b/virtio-msg-front" --socket "$tmp/s2" --wait 5000 fleet 2 30 0 verify >"$tmp/f5" 2>&1 &
+fpid=$!
+sleep 1.5
+kill -9 $be2pid
+t0=$(date +%s)
+wait $fpid; rc=$?
+wait $be2pid 2>/dev/null
+t1=$(date +%s)
+sed 's/^/# /' "$tmp/f5"
+[ $rc -eq 1 ] && [ $((t1 - t0)) -le 3 ] && grep -Eq "hung up|is gone" "$tmp/f5"
+ok "backend killed mid-run: the fleet reports it within 3 s, exit 1" $?
+
+kill $bepid; wait $bepid; rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c "disconnected.* 0 still held" "$tmp/be.log")" -ge 18 ] &&
+    ! grep "disconnected" "$tmp/be.log" | grep -vq " 0 still held"
+ok "backend exits 0, every fleet disconnect released its mappings" $?
+tap_done
