@@ -22,6 +22,7 @@ struct fleet_fe {
     struct vf_blk b[VF_FLEET_MAX_DEVS];
     struct vf_blk_req r[VF_FLEET_MAX_DEVS];
     unsigned nd, index;
+    int kick_fd;                     /* counts the backend's kicks (never read meanwhile) */
     unsigned busy;                   /* bit d: device d's request is in flight */
     uint64_t t_sub, next, round;
     bool counted, woken;
@@ -89,7 +90,7 @@ static int open_fe(struct fleet *fl, struct fleet_fe *f)
     uint32_t domid = o->first_domid + f->index;
     struct epoll_event kick = { .events = EPOLLIN | EPOLLET, .data.u32 = f->index };
     struct epoll_event hup = { .events = EPOLLRDHUP, .data.u32 = f->index | HUP };
-    int rc, k, kick_fd, hup_fd;
+    int rc, k, hup_fd;
 
     rc = vf_connect(&f->vf, o->socket, domid, 10000);
     if (rc)
@@ -117,10 +118,10 @@ static int open_fe(struct fleet *fl, struct fleet_fe *f)
     }
     if (f->nd == 0)
         return fail(fl, -ENODEV, "domid %u: no blk device", domid);
-    rc = vf_wait_fds(&f->vf, &kick_fd, &hup_fd);
+    rc = vf_wait_fds(&f->vf, &f->kick_fd, &hup_fd);
     if (rc)
         return fail(fl, rc, "a fleet runs on the host bus only");
-    if (epoll_ctl(fl->ep, EPOLL_CTL_ADD, kick_fd, &kick) ||
+    if (epoll_ctl(fl->ep, EPOLL_CTL_ADD, f->kick_fd, &kick) ||
         epoll_ctl(fl->ep, EPOLL_CTL_ADD, hup_fd, &hup))
         return fail(fl, -errno, "epoll: %s", strerror(errno));
     fl->st->devs += f->nd;
@@ -268,8 +269,21 @@ static int sleep_until(struct fleet *fl, uint64_t now, uint64_t until_ns)
     return 0;
 }
 
+/* The kicks every frontend's eventfd counted since the last call. */
+static uint64_t take_kicks(struct fleet *fl)
+{
+    uint64_t total = 0, v;
+    unsigned i;
+
+    for (i = 0; i < fl->n; i++)
+        if (read(fl->fe[i].kick_fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+            total += v;
+    return total;
+}
+
 static int run(struct fleet *fl)
 {
+    bool counting = false;
     uint64_t t0 = now_ns(), now;
     unsigned i;
     int rc;
@@ -285,6 +299,10 @@ static int run(struct fleet *fl)
         bool busy = false;
 
         now = now_ns();
+        if (!counting && now >= fl->t_meas) {
+            take_kicks(fl);          /* those of the set-up and warm-up */
+            counting = true;
+        }
         for (i = 0; i < fl->n; i++) {
             struct fleet_fe *f = &fl->fe[i];
 
@@ -303,8 +321,10 @@ static int run(struct fleet *fl)
             else if (now < fl->t_end && f->next < wake)
                 wake = f->next;
         }
-        if (!busy && now >= fl->t_end)
+        if (!busy && now >= fl->t_end) {
+            fl->st->kicks = take_kicks(fl);
             return 0;                /* every round done */
+        }
         if (wake <= now)
             continue;
         if ((rc = sleep_until(fl, now, wake == UINT64_MAX ? now + STUCK_NS : wake)))

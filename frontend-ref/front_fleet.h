@@ -38,6 +38,7 @@ struct vf_fleet_stats {
     uint64_t errors;                 /* a device status other than OK (any time) */
     uint64_t mismatches;             /* verify: data read back differs (any time) */
     uint64_t over;                   /* latencies beyond the histogram */
+    uint64_t kicks;                  /* the backend's kicks in the measured span */
     unsigned devs;                   /* devices in use in all */
     double secs;                     /* the measured span */
     uint32_t hist[VF_FLEET_HIST_US];

@@ -556,10 +556,11 @@ static int cmd_fleet(const char *path, uint32_t domid, int argc, char **argv)
         return 1;
     }
     printf("fleet: %u frontends, %u blk devices, %.1f s (after %.2f s warm-up): %" PRIu64
-           " requests, %.0f IOPS; latency p50 %u, p99 %u, p99.9 %u us; %" PRIu64
-           " errors, %" PRIu64 " mismatches\n", o.frontends, st.devs, st.secs, o.warmup,
+           " requests, %.0f IOPS; latency p50 %u, p99 %u, p99.9 %u us; %.2f kicks per request; %"
+           PRIu64 " errors, %" PRIu64 " mismatches\n", o.frontends, st.devs, st.secs, o.warmup,
            st.requests, (double)st.requests / st.secs, vf_fleet_pct(&st, 50),
-           vf_fleet_pct(&st, 99), vf_fleet_pct(&st, 99.9), st.errors, st.mismatches);
+           vf_fleet_pct(&st, 99), vf_fleet_pct(&st, 99.9),
+           st.requests ? (double)st.kicks / (double)st.requests : 0, st.errors, st.mismatches);
     return st.errors || st.mismatches || !st.requests ? 1 : 0;
 bad:
     fprintf(stderr, "%s: fleet N(1..%d) SECONDS(0..3600] [HZ(0..100000, 0: back to back) "

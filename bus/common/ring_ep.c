@@ -10,6 +10,7 @@
 #include "virtio-msg/msg.h"
 
 #define DRAIN_BATCH 256              /* device: fairness between frontends */
+#define KICK_AGE_US 20               /* device: a kick waits at most this, between requests */
 
 static struct vmsg_ring_ep *ep_of(struct vmsg_bus *bus)
 {
@@ -80,9 +81,36 @@ static int put_msg(struct vmsg_ring_ep *ep, const void *msg, size_t len)
     if (rc)
         return rc;
     ep->msgs_out++;
+    /* Serving, with more requests already queued: their answers will
+     * share this kick (flush_kick()), so a driver that sent several at
+     * once is woken once, not per answer.  Nothing queued: kick now (a
+     * device busy with a long request must not sit on the kick). */
+    if (ep->serving && vmsg_ring_pending(&ep->rx)) {
+        if (!ep->kick_owed)
+            ep->owed_since_us = now_us();
+        ep->kick_owed = true;
+        return 0;
+    }
+    ep->kick_owed = false;           /* this kick covers them */
     if (vmsg_ring_peer_polls(&ep->tx))
         return 0;                    /* it spins on the ring: no kick */
     return ep->prims->notify(ep->ctx);
+}
+
+/* Device: give the kick owed for messages put while serving, unless the
+ * driver says it is awake (it reads that flag after our puts: the fence
+ * in vmsg_ring_peer_polls).  @serving: whether we go on serving. */
+static void flush_kick(struct vmsg_ring_ep *ep, bool serving)
+{
+    bool owed;
+
+    pthread_mutex_lock(&ep->lock);
+    owed = ep->kick_owed;
+    ep->kick_owed = false;
+    ep->serving = serving;
+    pthread_mutex_unlock(&ep->lock);
+    if (owed && !vmsg_ring_peer_polls(&ep->tx))
+        ep->prims->notify(ep->ctx);
 }
 
 static int ep_send(struct vmsg_bus *bus, const void *msg, size_t len)
@@ -277,13 +305,17 @@ int vmsg_ring_ep_serve(struct vmsg_ring_ep *ep)
 
     if (!ep->polling)
         vmsg_ring_set_polling(&ep->rx, true);
+    flush_kick(ep, true);
     while (!ep->dead && (n = vmsg_ring_get(&ep->rx, ep->rxbuf, ep->max_msg)) > 0) {
         ep->msgs_in++;
         count++;
         vmsg_bus_deliver(&ep->bus, ep->rxbuf, (size_t)n);
         if (count >= DRAIN_BATCH)
             break;
+        if (ep->kick_owed && now_us() - ep->owed_since_us >= KICK_AGE_US)
+            flush_kick(ep, true);
     }
+    flush_kick(ep, false);
     if (ep->dead || ep->rx.broken) {
         ep->dead = true;
         return -EPROTO;

@@ -51,6 +51,9 @@ struct vmsg_ring_ep {
     bool dead;                       /* peer gone or broke the ring */
     bool rx_marked;                  /* driver: our rx flag says "no kick needed" */
     bool polling;                    /* device: polling mode holds that flag */
+    bool serving;                    /* device: in vmsg_ring_ep_serve: kicks wait */
+    bool kick_owed;                  /* device: a message went out without its kick */
+    int64_t owed_since_us;           /* device: since when */
     bool inited;
     pthread_mutex_t lock;
     uint8_t *rxbuf;
@@ -86,7 +89,9 @@ int vmsg_ring_ep_arm(struct vmsg_ring_ep *ep);
  * many, or -EPROTO if the driver broke the ring protocol.  While it serves,
  * the ring tells the driver it need not kick; after, unless polling mode
  * holds that flag, it is cleared, so the caller must serve again while
- * vmsg_ring_ep_pending() (a request put meanwhile came without a kick). */
+ * vmsg_ring_ep_pending() (a request put meanwhile came without a kick).
+ * Answers to requests the driver queued together share one kick (given
+ * when no request is left, or after KICK_AGE_US): not one kick each. */
 int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep);
 /* The same without consuming an event first (an edge-triggered or
  * busy-polling loop, where nobody kicked us or the kick needs no read). */
