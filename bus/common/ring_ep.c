@@ -251,7 +251,10 @@ static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
     return rc;
 }
 
-int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms)
+/* Deliver queued events; if none and @timeout_ms != 0, spin (polling
+ * mode), clear our awake flag and look again, then, if @sleep, wait up to
+ * @timeout_ms for one.  As vmsg_ring_ep_poll(). */
+static int drv_poll(struct vmsg_ring_ep *ep, int timeout_ms, bool sleep)
 {
     uint64_t before;
     int rc;
@@ -260,11 +263,11 @@ int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms)
         return -EPIPE;
     pthread_mutex_lock(&ep->lock);
     before = ep->events;
-    rc = ep->poll_us && timeout_ms != 0 ? drv_spin(ep, 0, NULL, 0, NULL, true)
-                                        : drv_drain(ep, 0, NULL, 0, NULL);
+    rc = ep->poll_us && timeout_ms != 0 && sleep ? drv_spin(ep, 0, NULL, 0, NULL, true)
+                                                 : drv_drain(ep, 0, NULL, 0, NULL);
     if (rc == 0 && ep->events == before && timeout_ms != 0)
         rc = drv_unmark(ep, 0, NULL, 0, NULL);
-    if (rc == 0 && ep->events == before && timeout_ms != 0) {
+    if (rc == 0 && ep->events == before && timeout_ms != 0 && sleep) {
         rc = ep_wait(ep, timeout_ms);
         drv_mark(ep);
         if (rc >= 0)
@@ -274,20 +277,14 @@ int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms)
     return rc < 0 ? rc : (int)(ep->events - before);
 }
 
+int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms)
+{
+    return drv_poll(ep, timeout_ms, true);
+}
+
 int vmsg_ring_ep_arm(struct vmsg_ring_ep *ep)
 {
-    uint64_t before;
-    int rc;
-
-    if (ep->dead)
-        return -EPIPE;
-    pthread_mutex_lock(&ep->lock);
-    before = ep->events;
-    rc = drv_drain(ep, 0, NULL, 0, NULL);
-    if (rc == 0 && ep->events == before)
-        rc = drv_unmark(ep, 0, NULL, 0, NULL);
-    pthread_mutex_unlock(&ep->lock);
-    return rc < 0 ? rc : (int)(ep->events - before);
+    return drv_poll(ep, -1, false);
 }
 
 int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep)
