@@ -97,16 +97,18 @@ static int put_msg(struct vmsg_ring_ep *ep, const void *msg, size_t len)
     return ep->prims->notify(ep->ctx);
 }
 
-/* Device: give the kick owed for messages put while serving, unless the
- * driver says it is awake (it reads that flag after our puts: the fence
- * in vmsg_ring_peer_polls).  @serving: whether we go on serving. */
-static void flush_kick(struct vmsg_ring_ep *ep, bool serving)
+/* Device: give the kick owed for messages put while serving (if owed for
+ * @min_age_us at least), unless the driver says it is awake (it reads that
+ * flag after our puts: the fence in vmsg_ring_peer_polls).  @serving:
+ * whether we go on serving. */
+static void flush_kick(struct vmsg_ring_ep *ep, bool serving, int64_t min_age_us)
 {
     bool owed;
 
     pthread_mutex_lock(&ep->lock);
-    owed = ep->kick_owed;
-    ep->kick_owed = false;
+    owed = ep->kick_owed && (min_age_us == 0 || now_us() - ep->owed_since_us >= min_age_us);
+    if (owed)
+        ep->kick_owed = false;
     ep->serving = serving;
     pthread_mutex_unlock(&ep->lock);
     if (owed && !vmsg_ring_peer_polls(&ep->tx))
@@ -302,17 +304,16 @@ int vmsg_ring_ep_serve(struct vmsg_ring_ep *ep)
 
     if (!ep->polling)
         vmsg_ring_set_polling(&ep->rx, true);
-    flush_kick(ep, true);
+    flush_kick(ep, true, 0);
     while (!ep->dead && (n = vmsg_ring_get(&ep->rx, ep->rxbuf, ep->max_msg)) > 0) {
         ep->msgs_in++;
         count++;
         vmsg_bus_deliver(&ep->bus, ep->rxbuf, (size_t)n);
         if (count >= DRAIN_BATCH)
             break;
-        if (ep->kick_owed && now_us() - ep->owed_since_us >= KICK_AGE_US)
-            flush_kick(ep, true);
+        flush_kick(ep, true, KICK_AGE_US);
     }
-    flush_kick(ep, false);
+    flush_kick(ep, false, 0);
     if (ep->dead || ep->rx.broken) {
         ep->dead = true;
         return -EPROTO;
