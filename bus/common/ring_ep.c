@@ -88,10 +88,10 @@ static int put_msg(struct vmsg_ring_ep *ep, const void *msg, size_t len)
     if (ep->serving && vmsg_ring_pending(&ep->rx)) {
         if (!ep->kick_owed)
             ep->owed_since_us = now_us();
-        ep->kick_owed = true;
+        __atomic_store_n(&ep->kick_owed, true, __ATOMIC_RELAXED);
         return 0;
     }
-    ep->kick_owed = false;           /* this kick covers them */
+    __atomic_store_n(&ep->kick_owed, false, __ATOMIC_RELAXED);  /* this kick covers them */
     if (vmsg_ring_peer_polls(&ep->tx))
         return 0;                    /* it spins on the ring: no kick */
     return ep->prims->notify(ep->ctx);
@@ -100,15 +100,20 @@ static int put_msg(struct vmsg_ring_ep *ep, const void *msg, size_t len)
 /* Device: give the kick owed for messages put while serving (if owed for
  * @min_age_us at least), unless the driver says it is awake (it reads that
  * flag after our puts: the fence in vmsg_ring_peer_polls).  @serving:
- * whether we go on serving. */
+ * whether we go on serving.  Only the loop thread flushes and writes
+ * ep->serving; other threads may set kick_owed (under the lock), so the
+ * unlocked look is atomic, and a kick it misses goes with the flush that
+ * ends the pass. */
 static void flush_kick(struct vmsg_ring_ep *ep, bool serving, int64_t min_age_us)
 {
     bool owed;
 
+    if (serving && ep->serving && !__atomic_load_n(&ep->kick_owed, __ATOMIC_RELAXED))
+        return;                      /* the common case: nothing owed */
     pthread_mutex_lock(&ep->lock);
     owed = ep->kick_owed && (min_age_us == 0 || now_us() - ep->owed_since_us >= min_age_us);
     if (owed)
-        ep->kick_owed = false;
+        __atomic_store_n(&ep->kick_owed, false, __ATOMIC_RELAXED);
     ep->serving = serving;
     pthread_mutex_unlock(&ep->lock);
     if (owed && !vmsg_ring_peer_polls(&ep->tx))
@@ -297,21 +302,31 @@ int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep)
 
 /* The device's side of the kick protocol (the driver's: drv_mark): the
  * flag is set while we serve, so requests the driver adds meanwhile come
- * without a kick; the caller looks at the ring again after we clear it. */
+ * without a kick; the caller looks at the ring again after we clear it.
+ *
+ * A kick owed for answers (put_msg) waits for the next message only while
+ * messages are quick to serve: one that took KICK_AGE_US or more predicts
+ * the next will too (a driver that announces each large request with its
+ * own message), and the driver must not wait for it to hear of the answers
+ * it already has. */
 int vmsg_ring_ep_serve(struct vmsg_ring_ep *ep)
 {
     int n, count = 0;
+    int64_t t0, t1;
 
     if (!ep->polling)
         vmsg_ring_set_polling(&ep->rx, true);
     flush_kick(ep, true, 0);
+    t0 = now_us();
     while (!ep->dead && (n = vmsg_ring_get(&ep->rx, ep->rxbuf, ep->max_msg)) > 0) {
         ep->msgs_in++;
         count++;
         vmsg_bus_deliver(&ep->bus, ep->rxbuf, (size_t)n);
         if (count >= DRAIN_BATCH)
             break;
-        flush_kick(ep, true, KICK_AGE_US);
+        t1 = now_us();
+        flush_kick(ep, true, t1 - t0 >= KICK_AGE_US ? 0 : KICK_AGE_US);
+        t0 = t1;
     }
     flush_kick(ep, false, 0);
     if (ep->dead || ep->rx.broken) {

@@ -91,7 +91,8 @@ int vmsg_ring_ep_arm(struct vmsg_ring_ep *ep);
  * holds that flag, it is cleared, so the caller must serve again while
  * vmsg_ring_ep_pending() (a request put meanwhile came without a kick).
  * Answers to requests the driver queued together share one kick (given
- * when no request is left, or after KICK_AGE_US): not one kick each. */
+ * when no request is left, after KICK_AGE_US, or before the next request
+ * when the last one took that long to serve): not one kick each. */
 int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep);
 /* The same without consuming an event first (an edge-triggered or
  * busy-polling loop, where nobody kicked us or the kick needs no read). */
