@@ -44,7 +44,6 @@ extern char **environ;
 #define QD 32
 #define SCALE_FE 64
 #define SCALE_DEVS 4
-#define HIST_US 100000               /* latency histogram, 1 us buckets */
 #define SCALE_HZ 100                 /* rounds per second per frontend, paced runs */
 #define SCALE_WARMUP 0.5             /* seconds not counted: first touches, caches */
 
@@ -227,28 +226,6 @@ static double blk_seq_zc(struct vf *vf, struct vf_blk *b, uint32_t type, int cou
 
 /* ---- scale ---- */
 
-struct lat {
-    uint64_t n, over;
-    uint32_t hist[HIST_US];
-};
-
-static double lat_pct(const struct lat *l, unsigned nl, double pct)
-{
-    uint64_t total = 0, want, acc = 0;
-    unsigned i, k;
-
-    for (k = 0; k < nl; k++)
-        total += l[k].n;
-    want = (uint64_t)(total * pct / 100.0);
-    for (i = 0; i < HIST_US; i++) {
-        for (k = 0; k < nl; k++)
-            acc += l[k].hist[i];
-        if (acc > want)
-            return i;
-    }
-    return HIST_US;                  /* beyond the histogram: at least this */
-}
-
 /* One frontend: QD1 on each of its devices, in turns, for @secs; @hz
  * rounds a second (paced, an open loop), or as fast as it can (0). */
 /* Frontends start measuring together, once every one of them is set up
@@ -270,7 +247,7 @@ static void ts_add_ns(struct timespec *t, long ns)
 }
 
 static int scale_frontend(const char *sock, uint32_t domid, double secs, unsigned hz,
-                          struct lat *l, struct scale_sync *sy)
+                          struct vf_fleet_stats *l, struct scale_sync *sy)
 {
     struct timespec next;
     struct vf vf;
@@ -316,8 +293,8 @@ static int scale_frontend(const char *sock, uint32_t domid, double secs, unsigne
             us = (uint64_t)((now_s() - t_sub[k]) * 1e6);
             if (t_sub[k] < count_from)
                 continue;            /* the warm-up */
-            l->n++;
-            if (us < HIST_US)
+            l->requests++;
+            if (us < VF_FLEET_HIST_US)
                 l->hist[us]++;
             else
                 l->over++;
@@ -334,9 +311,9 @@ static int scale_frontend(const char *sock, uint32_t domid, double secs, unsigne
 /* @nfe frontend processes at once; aggregate IOPS, p99 in *p99. */
 static double scale_run(const char *sock, unsigned nfe, double secs, unsigned hz, double *p99)
 {
-    size_t sz = sizeof(struct lat) * nfe + sizeof(struct scale_sync);
-    struct lat *l = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    struct scale_sync *sy = (struct scale_sync *)(l + nfe);
+    size_t sz = sizeof(struct vf_fleet_stats) * (nfe + 1) + sizeof(struct scale_sync);
+    struct vf_fleet_stats *l = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct scale_sync *sy = (struct scale_sync *)(l + nfe + 1);
     uint64_t total = 0;
     unsigned i, bad = 0, alive = 0;
     double limit;
@@ -381,9 +358,10 @@ static double scale_run(const char *sock, unsigned nfe, double secs, unsigned hz
         if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
             bad++;
     }
-    for (i = 0; i < nfe; i++)
-        total += l[i].n;
-    *p99 = lat_pct(l, nfe, 99.0);
+    for (i = 0; i < nfe; i++)        /* l[nfe]: all of them */
+        vf_fleet_stats_add(&l[nfe], &l[i]);
+    total = l[nfe].requests;
+    *p99 = vf_fleet_pct(&l[nfe], 99.0);
     munmap(l, sz);
     return bad ? -1 : total / secs;
 }

@@ -370,6 +370,19 @@ out:
     return rc;
 }
 
+void vf_fleet_stats_add(struct vf_fleet_stats *dst, const struct vf_fleet_stats *src)
+{
+    unsigned i;
+
+    dst->requests += src->requests;
+    dst->errors += src->errors;
+    dst->mismatches += src->mismatches;
+    dst->over += src->over;
+    dst->kicks += src->kicks;
+    for (i = 0; i < VF_FLEET_HIST_US; i++)
+        dst->hist[i] += src->hist[i];
+}
+
 unsigned vf_fleet_pct(const struct vf_fleet_stats *st, double pct)
 {
     uint64_t total = st->requests, want = (uint64_t)((double)total * pct / 100.0), acc = 0;

@@ -50,6 +50,10 @@ struct vf_fleet_stats {
 int vf_fleet_run(const struct vf_fleet_opts *o, struct vf_fleet_stats *st, char *err,
                  size_t errlen);
 
+/* Add @src's counts and latencies to @dst (the measured spans must be
+ * the same: secs and devs are not summed). */
+void vf_fleet_stats_add(struct vf_fleet_stats *dst, const struct vf_fleet_stats *src);
+
 /* The @pct percentile of the latencies, in microseconds. */
 unsigned vf_fleet_pct(const struct vf_fleet_stats *st, double pct);
 
