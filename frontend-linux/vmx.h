@@ -30,8 +30,13 @@ struct vmx_ring_ctl {                /* bus/common/msg_ring.h */
 	__le32 prod;
 	__le32 pad0[15];
 	__le32 cons;
-	__le32 pad1[15];
+	__le32 cons_flags;               /* written by the consumer */
+	__le32 pad1[14];
 };
+
+/* cons_flags: the consumer is reading the ring now and looks again before
+ * it sleeps, so the producer need not send an event (VMSG_RING_F_POLLING). */
+#define VMX_RING_F_POLLING 1u
 
 struct vmx_dev;
 
@@ -89,6 +94,7 @@ struct vmx_dev {                     /* lives as long as the xenbus device */
 	struct virtqueue *vqs[VMX_MAX_VQS];
 	struct work_struct connect_work;
 	u64 events, strays;
+	u64 kicks, kicks_saved;          /* events we sent / did not need to */
 };
 
 extern unsigned int vmx_pool_pages;  /* module parameter pool_pages */

@@ -164,6 +164,26 @@ static void vmx_remove(struct xenbus_device *xdev)
 	set_dma_ops(&xdev->dev, NULL);
 }
 
+/* Ring counters, for tests and operators: events the backend sent us
+ * (and answers nobody waited for), events we sent it and the ones its
+ * "reading now" flag saved. */
+static ssize_t stats_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct vmx_dev *v = dev_get_drvdata(dev);
+
+	if (!v)
+		return -ENODEV;
+	return sysfs_emit(buf, "events %llu strays %llu kicks %llu kicks_saved %llu\n",
+			  v->events, v->strays, v->kicks, v->kicks_saved);
+}
+static DEVICE_ATTR_RO(stats);
+
+static struct attribute *vmx_attrs[] = {
+	&dev_attr_stats.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(vmx);
+
 static const struct xenbus_device_id vmx_ids[] = {
 	{ "virtio_msg" },
 	{ "" }
@@ -175,6 +195,7 @@ static struct xenbus_driver vmx_driver = {
 	.remove = vmx_remove,
 	.otherend_changed = vmx_backend_changed,
 	.not_essential = true,
+	.driver.dev_groups = vmx_groups,
 };
 
 static int __init vmx_init(void)

@@ -71,17 +71,33 @@ static int ring_put(struct vmx_dev *v, const void *msg, u32 len)
 	return 0;
 }
 
-/* Send with a bounded wait for room (the backend drains on every kick). */
+/* Send with a bounded wait for room (the backend drains on every kick).
+ * No event while the backend says it is reading our ring: it looks at
+ * prod again after it clears that flag (the barrier pairs with its fence
+ * between setting the flag and reading prod). */
 static int send_msg(struct vmx_dev *v, const void *msg, u32 len)
 {
 	unsigned long flags;
+	bool kick = true;
 	int rc, spins = 0;
 
 	for (;;) {
 		spin_lock_irqsave(&v->tx_lock, flags);
 		rc = ring_put(v, msg, len);
+		if (rc == 0) {
+			virt_mb();       /* prod before the flag */
+			kick = !(le32_to_cpu(READ_ONCE(ctl(v, true)->cons_flags)) &
+				 VMX_RING_F_POLLING);
+			if (kick)
+				v->kicks++;
+			else
+				v->kicks_saved++;
+		}
 		spin_unlock_irqrestore(&v->tx_lock, flags);
-		notify_remote_via_irq(v->irq);
+		if (kick)        /* on -EAGAIN: the backend is behind, nudge it */
+			notify_remote_via_irq(v->irq);
+		if (rc == 0)
+			return 0;
 		if (rc != -EAGAIN || ++spins > 100000)
 			return rc == -EAGAIN ? -ETIMEDOUT : rc;
 		udelay(1);
@@ -147,8 +163,13 @@ static irqreturn_t vmx_interrupt(int irq, void *opaque)
 {
 	struct vmx_dev *v = opaque;
 	unsigned long flags;
+	bool flagged = true;             /* ours to know: the page is shared */
 
 	spin_lock_irqsave(&v->rx_lock, flags);
+	/* While we drain, the backend puts without an event; we look at prod
+	 * once more after clearing the flag (its fence pairs with ours). */
+	WRITE_ONCE(ctl(v, false)->cons_flags, cpu_to_le32(VMX_RING_F_POLLING));
+	virt_mb();
 	while (v->ring_live && !v->broken) {
 		u32 prod = le32_to_cpu(READ_ONCE(ctl(v, false)->prod)), avail, len, need;
 		u8 hdr[4];
@@ -156,8 +177,19 @@ static irqreturn_t vmx_interrupt(int irq, void *opaque)
 
 		virt_rmb();
 		avail = prod - v->rx_cons;
-		if (!avail)
-			break;
+		if (!avail) {
+			if (!flagged)
+				break;   /* cleared and looked again: empty */
+			WRITE_ONCE(ctl(v, false)->cons_flags, 0);
+			flagged = false;
+			virt_mb();       /* the flag before prod */
+			continue;
+		}
+		if (!flagged) {
+			WRITE_ONCE(ctl(v, false)->cons_flags, cpu_to_le32(VMX_RING_F_POLLING));
+			flagged = true;
+			virt_mb();
+		}
 		if (avail > VMX_RING_DATA || avail < 4 || avail % 4)
 			goto bad;
 		ring_copy_out(v, v->rx_cons, hdr, 4);

@@ -336,6 +336,8 @@ linux_guest() {
     # the medians): a stall of the emulator hits one run, not a whole row.
     rpc 300 "for m in seqread randread; do for r in 1 2 3; do blkbench /dev/vda \$m 2 32; blkbench /dev/xvdb \$m 2 32; done; done; for r in 1 2 3; do blkbench /dev/vda seqwrite 2 8 40; blkbench /dev/xvdb seqwrite 2 8 50; done"
     echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^/dev/' | sed 's/^/XB: /'
+    rpc 30 "for d in /sys/bus/xen/devices/virtio_msg-*; do echo stats \${d##*/} \$(cat \$d/stats); done"
+    echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^stats ' | sed 's/^/  /'
     rpc 30 "dmesg | grep -iE 'virtio|vd[a-z]|BUG|Oops|WARNING|still' | tail -c 1400; ! dmesg | grep -qE 'BUG|Oops|WARNING|still mapped|still in use'"
     res $? "Linux guest: no oops, warning or leaked grant in dmesg"
     rpc 30 "dmesg | grep -vE 'ACPI|PCI' > /dev/hvc0"
