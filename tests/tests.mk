@@ -13,13 +13,16 @@ HARNESS = tests/harness.c tests/harness.h
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_codec tests/check_transport tests/check_virtq \
-	tests/check_checklist tests/check_grant_pool
+	tests/check_checklist tests/check_grant_pool tests/check_page_index
 TESTS += tests/check_codec tests/check_transport tests/check_virtq \
-	tests/check_checklist tests/check_grant_pool
+	tests/check_checklist tests/check_grant_pool tests/check_page_index
 
 tests_check_grant_pool_SOURCES = tests/check_grant_pool.c $(HARNESS)
 tests_check_grant_pool_CFLAGS = $(TEST_CFLAGS)
 tests_check_grant_pool_LDADD = $(TEST_LIBS)
+tests_check_page_index_SOURCES = tests/check_page_index.c $(HARNESS)
+tests_check_page_index_CFLAGS = $(TEST_CFLAGS)
+tests_check_page_index_LDADD = $(TEST_LIBS)
 tests_check_codec_SOURCES = tests/check_codec.c $(HARNESS)
 tests_check_codec_CFLAGS = $(TEST_CFLAGS)
 tests_check_codec_LDADD = $(TEST_LIBS)

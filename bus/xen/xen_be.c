@@ -17,6 +17,7 @@
 #include "virtio-msg/msg.h"
 #include "virtio-msg/xen.h"
 #include "xs_util.h"
+#include "../common/page_index.h"
 
 #define PG 4096u
 #define MC_SETS 256u                 /* cache: 256 sets x 4 ways */
@@ -31,10 +32,12 @@ struct mc_ent {
 };
 
 struct vmsg_xen_mapcache {
-    uint8_t *base[MC_SLOTS];         /* NULL: free slot; scanned on unmap */
+    uint8_t *base[MC_SLOTS];         /* NULL: free slot */
     struct mc_ent e[MC_SLOTS];
+    struct vmsg_page_index idx;      /* base -> slot, for unmap */
     uint64_t tick, hits, misses;
 };
+_Static_assert(MC_SLOTS <= VMSG_PIDX_SLOTS, "the index numbers every slot");
 
 static struct vmsg_xen_be *be_of(void *ctx)
 {
@@ -117,9 +120,12 @@ static uint8_t *cache_get(struct vmsg_xen_be *be, uint32_t gref, uint32_t n,
     }
     if (!p || victim == MC_SLOTS)
         return p;                    /* every way busy: not cached */
-    if (c->base[victim])
+    if (c->base[victim]) {
+        vmsg_pidx_del(&c->idx, c->base[victim]);
         unmap_pages(be, c->base[victim], c->e[victim].npages);
+    }
     c->base[victim] = p;
+    vmsg_pidx_add(&c->idx, p, victim);
     c->e[victim] = (struct mc_ent){ gref, n, 1, ++c->tick, rw };
     return p;
 }
@@ -154,15 +160,13 @@ static void be_dma_unmap(void *ctx, void *ptr, size_t len)
 {
     struct vmsg_xen_be *be = be_of(ctx);
     uint8_t *base = (uint8_t *)((uintptr_t)ptr & ~(uintptr_t)(PG - 1));
-    uint32_t i, n = (uint32_t)(((uintptr_t)ptr - (uintptr_t)base + len + PG - 1) / PG);
+    uint32_t n = (uint32_t)(((uintptr_t)ptr - (uintptr_t)base + len + PG - 1) / PG);
+    int slot = be->cache ? vmsg_pidx_find(&be->cache->idx, base) : -1;
 
-    if (be->cache) {
-        for (i = 0; i < MC_SLOTS; i++)
-            if (be->cache->base[i] == base) {
-                if (be->cache->e[i].users)
-                    be->cache->e[i].users--;
-                return;
-            }
+    if (slot >= 0) {
+        if (be->cache->e[slot].users)
+            be->cache->e[slot].users--;
+        return;
     }
     unmap_pages(be, base, n);
 }
