@@ -12,7 +12,7 @@ mkdir -p "$work"
 libsrc="$src/lib/msg_kinds.c $src/lib/msg_codec.c $src/lib/bus.c $src/lib/bus_serve.c
   $src/lib/bus_msgs.c $src/lib/driver.c $src/lib/driver_config.c $src/lib/device.c
   $src/lib/virtq_dev.c $src/lib/vring_drv.c $src/bus/loop/loop_bus.c $src/tools/msg_json.c
-  $src/bus/common/msg_ring.c $src/bus/common/ring_ep.c $src/bus/common/grant_pool.c
+  $src/bus/common/msg_ring.c $src/bus/common/ring_ep.c $src/bus/common/grant_pool.c $src/bus/common/page_index.c
   $src/tools/xl_entry.c $src/bus/host/store_core.c"
 # The xenstore-input harness needs the Xen headers (not the libraries).
 default="decode virtq device ring xlentry store"
@@ -22,8 +22,10 @@ for name in ${FUZZ_TARGETS:-$default}; do
     extra=""
     [ "$name" = xsconnect ] && extra="-I$src/bus/xen $src/bus/xen/xen_be.c $src/bus/xen/xs_util.c"
     bin="$work/fuzz_$name"
-    $cc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-        -I"$src/include" -I"$src/lib" -o "$bin" "$src/tests/fuzz/fuzz_$name.c" $libsrc $extra
+    if ! $cc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+        -I"$src/include" -I"$src/lib" -o "$bin" "$src/tests/fuzz/fuzz_$name.c" $libsrc $extra; then
+        echo "fuzz $name: the harness does not build"; status=1; continue
+    fi
     mkdir -p "$work/$name"
     log="$work/$name.log"
     if "$bin" -max_total_time="$secs" -print_final_stats=1 "$work/$name" \
