@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "models.h"
+#include "poll_window.h"
 #include "xen_backend.h"
 #include "spec.h"
 #include "virtio-msg/host.h"
@@ -73,6 +75,8 @@ static struct {
     struct store_server *store;
     bool reload_pending;             /* the store's device nodes changed */
     unsigned poll_us;                /* --poll: spin this long when idle */
+    struct poll_window win;          /* --poll-max: adaptive spin (no --poll) */
+    unsigned long long spins, spin_found; /* spins begun; rings served by them */
     int conn_hi;                     /* conns[] at and above this are unused */
     bool polling;                    /* spinning now (rings say so) */
 } g;
@@ -226,12 +230,14 @@ static void serve_backlog(void)
             conn_serve(&g.conns[i]);
 }
 
-/* ---- busy-polling (--poll US) ----
+/* ---- busy-polling (--poll US, --poll-max US) ----
  * After any work the loop spins on every connection's ring (host bus and
  * Xen) for up to US microseconds before it sleeps in epoll again; while it
  * spins the rings carry VMSG_RING_F_POLLING, so frontends put requests
- * without a kick.  One core busy for the latency of a wake-up (see make
- * bench). */
+ * without a kick.  --poll fixes the spin (one core busy for the latency
+ * of a wake-up); by default the spin adapts (poll_window.h): it grows
+ * while requests come back within --poll-max of the last work and
+ * shrinks to nothing when they do not. */
 
 static int64_t now_us(void)
 {
@@ -276,19 +282,28 @@ static bool poll_rings(void)
 
 /* One round of the spin: a few hundred looks, then back to epoll (with no
  * wait) for sockets, signals and models.  Stops when idle for poll_us. */
-static void poll_round(int64_t *idle_since)
+static void poll_round(int64_t *idle_since, unsigned budget_us)
 {
     int k;
 
     if (!g.polling) {
         set_polling(true);
         *idle_since = now_us();
+        g.spins++;
     }
     for (k = 0; k < 256; k++)
-        if (poll_rings())
+        if (poll_rings()) {
             *idle_since = now_us();
-    if (now_us() - *idle_since < g.poll_us)
+            g.spin_found++;
+        }
+    if (now_us() - *idle_since < budget_us) {
+        /* A frontend we just woke may have been put on our CPU (the
+         * scheduler places a wakee near its waker): let it run, or our
+         * spin delays the very request it waits for. */
+        if (!g.poll_us)
+            sched_yield();
         return;
+    }
     set_polling(false);
     if (poll_rings())                /* one put raced with clearing the flag */
         set_polling(true);
@@ -418,6 +433,9 @@ static void status(void)
     }
     logmsg("status: %d host frontend(s), %llu host grant mapping(s), %d open fd(s)",
            conns, held, fds);
+    logmsg("spin: %s window %u us (max %u); %llu spin(s), %llu found work",
+           g.poll_us ? "fixed" : "adaptive", g.poll_us ? g.poll_us : g.win.cur_us,
+           g.poll_us ? g.poll_us : g.win.max_us, g.spins, g.spin_found);
     if (g.store)
         logmsg("store: %u node(s), %u watch(es), %d client(s)",
                store_core_nodes(store_server_core(g.store)),
@@ -462,6 +480,10 @@ static void usage(FILE *o)
           "      --poll US       after work, spin on the rings for up to US\n"
           "                      microseconds before sleeping (frontends need not\n"
           "                      kick; costs a core while it spins)\n"
+          "      --poll-max US   without --poll, spin adaptively: up to US\n"
+          "                      microseconds while requests come back that\n"
+          "                      soon, not at all when they do not (default\n"
+          "                      " POLL_MAX_DEFAULT_STR "; 0: never spin)\n"
           "      --once          exit when the last frontend has disconnected\n"
           "  SIGHUP re-reads the configuration: new devices are announced to\n"
           "  connected frontends with EVENT_DEVICE READY, removed ones REMOVED.\n"
@@ -792,6 +814,7 @@ int main(int argc, char **argv)
         { "xen", no_argument, NULL, 'x' },
         { "store", required_argument, NULL, 'S' },
         { "poll", required_argument, NULL, 'P' },
+        { "poll-max", required_argument, NULL, 'M' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -799,9 +822,11 @@ int main(int argc, char **argv)
     char err[512];
     sigset_t mask;
     int64_t idle_since = 0;
+    bool spun = false;               /* the last pass ran poll_round() */
     int opt, i;
 
     g.socket_path = VMSG_HOST_DEFAULT_SOCKET;
+    g.win.max_us = POLL_MAX_DEFAULT_US;
     while ((opt = getopt_long(argc, argv, "s:c:d:xvh", lo, NULL)) != -1) {
         switch (opt) {
         case 's': g.socket_path = optarg; break;
@@ -816,15 +841,20 @@ int main(int argc, char **argv)
         case 'o': g.once = true; break;
         case 'x': g.xen = true; break;
         case 'S': g.store_path = optarg; break;
-        case 'P': {
+        case 'P':
+        case 'M': {
             char *end;
             unsigned long v = strtoul(optarg, &end, 10);
 
             if (*optarg < '0' || *optarg > '9' || *end || v > 1000000) {
-                logmsg("--poll %s: expected microseconds, 0..1000000", optarg);
+                logmsg("--%s %s: expected microseconds, 0..1000000",
+                       opt == 'P' ? "poll" : "poll-max", optarg);
                 return 2;
             }
-            g.poll_us = (unsigned)v;
+            if (opt == 'P')
+                g.poll_us = (unsigned)v;
+            else
+                g.win.max_us = (unsigned)v;
             break;
         }
         case 'v': g.verbose = true; break;
@@ -886,8 +916,17 @@ int main(int argc, char **argv)
     while (!g.quit) {
         struct epoll_event ev[64];
         bool more = g.backlog || (g.xen && xen_backend_backlog());
-        int n = epoll_wait(g.ep, ev, 64, g.polling || more ? 0 : -1);
+        bool sleep = !g.polling && !more;
+        bool adapt = sleep && !g.poll_us && g.win.max_us;
+        unsigned budget;
+        int n;
 
+        if (adapt && !spun)          /* idle from now (no spin this time) */
+            idle_since = now_us();
+        n = epoll_wait(g.ep, ev, 64, sleep ? -1 : 0);
+        if (adapt && n > 0)
+            poll_window_slept(&g.win, now_us() - idle_since);
+        spun = false;
         if (n < 0 && errno != EINTR)
             break;
         for (i = 0; i < n && !g.quit; i++) {
@@ -903,8 +942,11 @@ int main(int argc, char **argv)
             g.reload_pending = false;
             reload();
         }
-        if (g.poll_us && !g.quit)
-            poll_round(&idle_since);
+        budget = g.poll_us ? g.poll_us : g.win.cur_us;
+        if (budget && !g.quit) {
+            poll_round(&idle_since, budget);
+            spun = true;
+        }
     }
     for (i = 0; i < MAX_CONNS; i++)
         if (g.conns[i].used)

@@ -33,14 +33,40 @@ t0=$(cpu_ticks $bepid); sleep 1; t1=$(cpu_ticks $bepid)
 echo "# backend CPU while idle: $((t1 - t0)) ticks in 1 s"
 [ $((t1 - t0)) -lt 20 ]; ok "the backend stops spinning once idle for its budget" $?
 
-"$be" --socket "$tmp/s2" -d "blk,file=$tmp/a.img" </dev/null 2>"$tmp/be2.log" &
+"$be" --socket "$tmp/s2" --poll-max 0 -d "blk,file=$tmp/a.img" </dev/null 2>"$tmp/be2.log" &
 be2pid=$!
 "$fe" --socket "$tmp/s2" --poll 5000 --wait 5000 blk verify 3 300 4 | grep -q "all sectors match"
 ok "polling frontend on a sleeping backend: intact" $?
+kill -USR1 $be2pid
+wait_log() { for _ in $(seq 50); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }
+wait_log "$tmp/be2.log" "spin: adaptive" && grep -q "spin: adaptive window 0 us (max 0); 0 spin(s)" "$tmp/be2.log"
+ok "backend --poll-max 0 never spins" $?
+kill $be2pid; wait $be2pid 2>/dev/null
+
+# Adaptive spinning (the default, here with a wide maximum): a frontend
+# that sleeps between back-to-back requests finds the backend still
+# spinning, so requests are found by the spin; once idle the backend
+# sleeps.
+"$be" --socket "$tmp/s3" --poll-max 1000 -d "blk,file=$tmp/a.img" </dev/null 2>"$tmp/be3.log" &
+be2pid=$!
+"$fe" --socket "$tmp/s3" --wait 5000 blk verify 4 300 1 | grep -q "all sectors match"
+ok "sleeping frontend on an adaptively spinning backend: intact" $?
+sleep 0.5
+t0=$(cpu_ticks $be2pid); sleep 1; t1=$(cpu_ticks $be2pid)
+echo "# adaptive backend CPU while idle: $((t1 - t0)) ticks in 1 s"
+[ $((t1 - t0)) -lt 20 ]; ok "the adaptive backend sleeps once idle" $?
+kill -USR1 $be2pid
+wait_log "$tmp/be3.log" "spin: adaptive"
+grep "spin:" "$tmp/be3.log" | sed 's/^/# /'
+found=$(sed -n 's/.*spin: adaptive.* \([0-9]*\) found work.*/\1/p' "$tmp/be3.log")
+[ "${found:-0}" -gt 0 ]; ok "the adaptive spin served requests without a wake-up ($found)" $?
 kill $be2pid; wait $be2pid 2>/dev/null
 
 "$be" --socket "$tmp/x" --poll 2000001 -d rng 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "expected microseconds" "$tmp/err"; ok "backend --poll out of range: exit 2, clear error" $?
+"$be" --socket "$tmp/x" --poll-max 1e3 -d rng 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "poll-max 1e3: expected microseconds" "$tmp/err"
+ok "backend --poll-max 1e3: exit 2, clear error" $?
 "$fe" --socket "$tmp/s" --poll abc rng 4 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "expected microseconds" "$tmp/err"; ok "frontend --poll abc: exit 2, clear error" $?
 kill $bepid; wait $bepid; rc=$?
