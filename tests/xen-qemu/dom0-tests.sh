@@ -21,8 +21,10 @@ xen-init-dom0 >/dev/null
 xenconsoled --pid-file=/var/run/xen/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console
 echo "dom0: xenstored and xenconsoled up at $(t)s"
 
+# vmsg_poll_max=US on the kernel command line: the backend's --poll-max.
+poll_max=$(sed -n 's/.*vmsg_poll_max=\([0-9]*\).*/\1/p' /proc/cmdline)
 start_backend() {  # start_backend [ARGS...]
-    virtio-msg-backend --xen --verbose "$@" 2>>/var/log/vmsg-backend.log &
+    virtio-msg-backend --xen --verbose ${poll_max:+--poll-max $poll_max} "$@" 2>>/var/log/vmsg-backend.log &
     BE=$!
 }
 dd if=/dev/zero of=/root/disk.img bs=1M count=16 2>/dev/null
