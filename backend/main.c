@@ -304,7 +304,8 @@ static void poll_round(int64_t *idle_since, unsigned budget_us)
     if (now_us() - *idle_since < budget_us) {
         /* A frontend we just woke may have been put on our CPU (the
          * scheduler places a wakee near its waker): let it run, or our
-         * spin delays the very request it waits for. */
+         * spin delays the very request it waits for.  A fixed --poll
+         * spin keeps the CPU: its frontends spin on their own. */
         if (!g.poll_us)
             sched_yield();
         return;
@@ -921,14 +922,14 @@ int main(int argc, char **argv)
     while (!g.quit) {
         struct epoll_event ev[64];
         bool more = g.backlog || (g.xen && xen_backend_backlog());
-        bool sleep = !g.polling && !more;
-        bool adapt = sleep && !g.poll_us && g.win.max_us;
+        bool block = !g.polling && !more;
+        bool adapt = block && !g.poll_us && g.win.max_us;
         unsigned budget;
         int n;
 
         if (adapt && !spun)          /* idle from now (no spin this time) */
             idle_since = now_us();
-        n = epoll_wait(g.ep, ev, 64, sleep ? -1 : 0);
+        n = epoll_wait(g.ep, ev, 64, block ? -1 : 0);
         if (adapt && n > 0)
             poll_window_slept(&g.win, now_us() - idle_since);
         spun = false;

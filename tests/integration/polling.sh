@@ -7,7 +7,7 @@ b=${top_builddir:-.}
 be=$b/virtio-msg-backend
 fe=$b/virtio-msg-front
 tmp=$(mktemp -d)
-trap 'kill $bepid $be2pid $p1 $p2 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $bepid $be2pid $be3pid $p1 $p2 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/tap.sh"
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
@@ -48,19 +48,19 @@ kill $be2pid; wait $be2pid 2>/dev/null
 # spinning, so requests are found by the spin; once idle the backend
 # sleeps.
 "$be" --socket "$tmp/s3" --poll-max 1000 -d "blk,file=$tmp/a.img" </dev/null 2>"$tmp/be3.log" &
-be2pid=$!
+be3pid=$!
 "$fe" --socket "$tmp/s3" --wait 5000 blk verify 4 300 1 | grep -q "all sectors match"
 ok "sleeping frontend on an adaptively spinning backend: intact" $?
 sleep 0.5
-t0=$(cpu_ticks $be2pid); sleep 1; t1=$(cpu_ticks $be2pid)
+t0=$(cpu_ticks $be3pid); sleep 1; t1=$(cpu_ticks $be3pid)
 echo "# adaptive backend CPU while idle: $((t1 - t0)) ticks in 1 s"
 [ $((t1 - t0)) -lt 20 ]; ok "the adaptive backend sleeps once idle" $?
-kill -USR1 $be2pid
+kill -USR1 $be3pid
 wait_log "$tmp/be3.log" "spin: adaptive"
 grep "spin:" "$tmp/be3.log" | sed 's/^/# /'
 found=$(sed -n 's/.*spin: adaptive.* \([0-9]*\) found work.*/\1/p' "$tmp/be3.log")
 [ "${found:-0}" -gt 0 ]; ok "the adaptive spin served requests without a wake-up ($found)" $?
-kill $be2pid; wait $be2pid 2>/dev/null
+kill $be3pid; wait $be3pid 2>/dev/null
 
 "$be" --socket "$tmp/x" --poll 2000001 -d rng 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "expected microseconds" "$tmp/err"; ok "backend --poll out of range: exit 2, clear error" $?
