@@ -5,7 +5,7 @@
  * and shrinks to nothing when the gaps are longer than the maximum.
  */
 #include "harness.h"
-#include "../backend/poll_window.h"
+#include "../lib/poll_window.h"
 
 START_TEST(max_zero_never_spins)
 {

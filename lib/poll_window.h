@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Adaptive polling window: how long to spin before sleeping.
+ *
+ * The backend's event loop spins on its rings after its work, and a driver
+ * (bus/common/ring_ep.c) spins on the device's ring before it sleeps for
+ * an answer: whatever arrives during the spin costs no wake-up, and the
+ * peer, seeing the ring's polling flag, does not kick.  A fixed spin
+ * wastes a CPU on an idle side; this window grows while the gaps would
+ * have been caught by a longer spin and shrinks when they are longer than
+ * the maximum, so a side with back-to-back work spins, an idle one sleeps
+ * at once.  (The same idea as QEMU's adaptive AioContext polling,
+ * poll-max-ns.)
+ */
+#ifndef VMSG_POLL_WINDOW_H
+#define VMSG_POLL_WINDOW_H
+
+#include <stdint.h>
+
+#define POLL_WINDOW_START_US 4u      /* first window after a caught gap */
+#define POLL_MAX_DEFAULT_US 32       /* backend --poll-max default */
+#define POLL_STR_(x) #x
+#define POLL_XSTR_(x) POLL_STR_(x)
+#define POLL_MAX_DEFAULT_STR POLL_XSTR_(POLL_MAX_DEFAULT_US)
+
+struct poll_window {
+    unsigned max_us;                 /* 0: never spin */
+    unsigned cur_us;                 /* spin this long now */
+};
+
+/* The side slept: @gap_us is the time from its last work (backend) or
+ * from the start of its wait (driver), any spin included, to the wake-up. */
+void poll_window_slept(struct poll_window *w, int64_t gap_us);
+
+#endif
