@@ -68,8 +68,10 @@ int vf_connect(struct vf *vf, const char *path, uint32_t domid, int wait_ms)
             break;
         poll(NULL, 0, 20);
     }
-    if (rc == 0)
+    if (rc == 0) {
+        vf->ep->win.max_us = VF_POLL_MAX_DEFAULT_US;
         vmsg_bus_set_rx(&vf->ep->bus, vf_rx, vf);
+    }
     return rc;
 }
 

@@ -260,6 +260,11 @@ static int blk_verify(struct vf *vf, struct vf_blk *b, uint64_t seed, unsigned o
         for (i = 0; i < b->nq; i++)
             printf(" %" PRIu64, b->per_q[i]);
         printf(" requests\n");
+        printf("blk verify: frontend spin: %s window %u us (max %u); %" PRIu64 " spin(s), "
+               "%" PRIu64 " got the answer\n", vf->ep->poll_us ? "fixed" : "adaptive",
+               vf->ep->poll_us ? vf->ep->poll_us : vf->ep->win.cur_us,
+               vf->ep->poll_us ? vf->ep->poll_us : vf->ep->win.max_us,
+               vf->ep->spins, vf->ep->spin_found);
     }
     if (bad)
         rc = -EIO;
@@ -570,9 +575,12 @@ bad:
 
 static void usage(FILE *o)
 {
-    fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--xen DEVID] [--wait MS] [--poll US] COMMAND\n"
+    fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--xen DEVID] [--wait MS] [--poll US]\n"
+          "       [--poll-max US] COMMAND\n"
           "  --xen DEVID  use device/virtio_msg/DEVID of this Xen domain (not the host bus)\n"
           "  --poll US    spin up to US microseconds for each answer before sleeping\n"
+          "  --poll-max US  without --poll, spin adaptively for answers, up to US\n"
+          "               microseconds (default " VF_POLL_MAX_DEFAULT_STR "; 0: never spin)\n"
           "  info | blk read SECTOR COUNT | blk write SECTOR | blk verify [SEED [OPS [QD]]]\n"
           "  blk overlap [N] | blk flush | blk id | blk bench [SECONDS] | rng BYTES | console write TEXT | console read [MS]\n"
           "  net ping OUR-IPV4 TARGET-IPV4 [COUNT]\n"
@@ -592,6 +600,7 @@ int main(int argc, char **argv)
         { "wait", required_argument, NULL, 'w' },
         { "xen", required_argument, NULL, 'x' },
         { "poll", required_argument, NULL, 'p' },
+        { "poll-max", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -599,11 +608,11 @@ int main(int argc, char **argv)
     char xenpath[32];
     uint32_t domid = 1;
     int wait_ms = 0, opt, rc;
-    unsigned long poll_us = 0;
+    unsigned long poll_us = 0, poll_max = VF_POLL_MAX_DEFAULT_US;
     struct vf vf;
     char *end;
 
-    while ((opt = getopt_long(argc, argv, "+s:D:w:x:p:h", lo, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+s:D:w:x:p:P:h", lo, NULL)) != -1) {
         switch (opt) {
         case 's': path = optarg; break;
         case 'D': domid = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -616,6 +625,14 @@ int main(int argc, char **argv)
             poll_us = strtoul(optarg, &end, 10);
             if (*optarg < '0' || *optarg > '9' || *end || poll_us > 1000000) {
                 fprintf(stderr, "%s: --poll %s: expected microseconds, 0..1000000\n", prog, optarg);
+                return 2;
+            }
+            break;
+        case 'P':
+            poll_max = strtoul(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end || poll_max > 1000000) {
+                fprintf(stderr, "%s: --poll-max %s: expected microseconds, 0..1000000\n",
+                        prog, optarg);
                 return 2;
             }
             break;
@@ -637,6 +654,7 @@ int main(int argc, char **argv)
     if (rc)
         return fail(path, rc);
     vf.ep->poll_us = (unsigned)poll_us;
+    vf.ep->win.max_us = (unsigned)poll_max;
     rc = vf_enumerate(&vf);
     if (rc < 0) {
         vf_close(&vf);

@@ -2,6 +2,7 @@
 /* A virtio-msg bus endpoint on the shared message ring (see ring_ep.h). */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -189,24 +190,50 @@ static int drv_unmark(struct vmsg_ring_ep *ep, uint16_t token, void *resp,
     return drv_drain(ep, token, resp, cap, resp_len);
 }
 
-/* Driver, polling mode: spin on the device's ring for up to poll_us with
- * our flag set, then clear it and look once more (only when nothing came:
- * a driver that got its answer stays awake).  As drv_drain(). */
-static int drv_spin(struct vmsg_ring_ep *ep, uint16_t token, void *resp,
+/* Driver: how long to spin before sleeping -- polling mode's fixed
+ * poll_us, else the adaptive window (0 when answers come slowly). */
+static unsigned drv_budget(const struct vmsg_ring_ep *ep)
+{
+    return ep->poll_us ? ep->poll_us : ep->win.cur_us;
+}
+
+/* Driver: spin on the device's ring for @budget_us with our flag set,
+ * then clear it and look once more (only when nothing came: a driver that
+ * got its answer stays awake).  The adaptive spin yields the CPU every 16
+ * looks: the backend serving us may have been put on our CPU (polling
+ * mode's does not; its backend spins on a CPU of its own).  As
+ * drv_drain(). */
+static int drv_spin(struct vmsg_ring_ep *ep, unsigned budget_us, uint16_t token, void *resp,
                     size_t cap, size_t *resp_len, bool any_event)
 {
-    int64_t end = now_us() + ep->poll_us;
+    int64_t end = now_us() + budget_us;
     uint64_t before = ep->events;
+    bool adaptive = !ep->poll_us;
+    unsigned k = 0;
     int rc;
 
     drv_mark(ep);
+    ep->spins++;
     do {
         rc = drv_drain(ep, token, resp, cap, resp_len);
-        if (rc || (any_event && ep->events != before))
+        if (rc || (any_event && ep->events != before)) {
+            if (rc >= 0)
+                ep->spin_found++;
             return rc;
+        }
         vmsg_cpu_relax();
+        if (adaptive && ++k % 16 == 0)
+            sched_yield();
     } while (now_us() < end);
     return drv_unmark(ep, token, resp, cap, resp_len);
+}
+
+/* Driver: a wait that began at @t0_us ended after a sleep; teach the
+ * adaptive window how long it was. */
+static void drv_slept(struct vmsg_ring_ep *ep, int64_t t0_us)
+{
+    if (!ep->poll_us)
+        poll_window_slept(&ep->win, now_us() - t0_us);
 }
 
 static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
@@ -215,7 +242,9 @@ static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
     struct vmsg_ring_ep *ep = ep_of(bus);
     uint8_t msg[VMSG_ABS_MAX_SIZE];
     uint16_t driver_token, token;
-    int64_t end;
+    int64_t end, t0;
+    unsigned budget = drv_budget(ep);
+    bool slept = false;
     int rc;
 
     if (ep->dead)
@@ -231,10 +260,11 @@ static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
     vmsg_put_le16(msg + 4, token);   /* the bus owns the token (B23) */
     rc = put_msg(ep, msg, req_len);
     end = now_ms() + ep->timeout_ms;
-    for (bool spin = ep->poll_us > 0; rc == 0; spin = false) {
+    t0 = now_us();
+    for (bool spin = budget > 0; rc == 0; spin = false) {
         int left = (int)(end - now_ms());
 
-        rc = spin ? drv_spin(ep, token, resp, resp_cap, resp_len, false)
+        rc = spin ? drv_spin(ep, budget, token, resp, resp_cap, resp_len, false)
                   : drv_drain(ep, token, resp, resp_cap, resp_len);
         if (rc == 0 && left > 0)
             rc = drv_unmark(ep, token, resp, resp_cap, resp_len);
@@ -251,31 +281,38 @@ static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
             break;
         }
         rc = ep_wait(ep, left);
+        slept = true;
         drv_mark(ep);
         rc = rc < 0 ? rc : 0;
     }
+    if (slept)
+        drv_slept(ep, t0);
     pthread_mutex_unlock(&ep->lock);
     return rc;
 }
 
 /* Deliver queued events; if none and @timeout_ms != 0, spin (polling
- * mode), clear our awake flag and look again, then, if @sleep, wait up to
+ * mode or the adaptive window), clear our awake flag and look again, then, if @sleep, wait up to
  * @timeout_ms for one.  As vmsg_ring_ep_poll(). */
 static int drv_poll(struct vmsg_ring_ep *ep, int timeout_ms, bool sleep)
 {
     uint64_t before;
+    unsigned budget;
+    int64_t t0 = now_us();
     int rc;
 
     if (ep->dead)
         return -EPIPE;
     pthread_mutex_lock(&ep->lock);
     before = ep->events;
-    rc = ep->poll_us && timeout_ms != 0 && sleep ? drv_spin(ep, 0, NULL, 0, NULL, true)
-                                                 : drv_drain(ep, 0, NULL, 0, NULL);
+    budget = timeout_ms != 0 && sleep ? drv_budget(ep) : 0;
+    rc = budget ? drv_spin(ep, budget, 0, NULL, 0, NULL, true)
+                : drv_drain(ep, 0, NULL, 0, NULL);
     if (rc == 0 && ep->events == before && timeout_ms != 0)
         rc = drv_unmark(ep, 0, NULL, 0, NULL);
     if (rc == 0 && ep->events == before && timeout_ms != 0 && sleep) {
         rc = ep_wait(ep, timeout_ms);
+        drv_slept(ep, t0);
         drv_mark(ep);
         if (rc >= 0)
             rc = drv_drain(ep, 0, NULL, 0, NULL);

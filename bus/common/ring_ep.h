@@ -19,6 +19,7 @@
 
 #include "virtio-msg/bus.h"
 #include "msg_ring.h"
+#include "poll_window.h"
 
 struct vmsg_ring_prims {
     const char *name;                /* bus name, for vmsg_bus_ops.name */
@@ -48,6 +49,7 @@ struct vmsg_ring_ep {
     uint16_t seq;                    /* driver: the bus-owned token */
     int timeout_ms;                  /* driver: per transfer */
     unsigned poll_us;                /* driver: spin this long before sleeping */
+    struct poll_window win;          /* driver, poll_us 0: adaptive spin (max 0: never) */
     bool dead;                       /* peer gone or broke the ring */
     bool rx_marked;                  /* driver: our rx flag says "no kick needed" */
     bool polling;                    /* device: polling mode holds that flag */
@@ -58,6 +60,7 @@ struct vmsg_ring_ep {
     pthread_mutex_t lock;
     uint8_t *rxbuf;
     uint64_t msgs_in, msgs_out, events, strays, timeouts;
+    uint64_t spins, spin_found;      /* driver: spins, and those that got what they waited for */
 };
 
 #define VMSG_RING_EP_TIMEOUT_MS 5000

@@ -24,7 +24,9 @@ bepid=$!
           >"$tmp/victim.last" 2>&1 || { echo "round $i failed" >>"$tmp/victim.fail"; cat "$tmp/victim.last" >>"$tmp/victim.fail"; }
       echo "$i" >"$tmp/victim.rounds"; done ) &
 vpid=$!
-sleep 0.5
+# The attacks start once the victim has a round behind it (a loaded
+# machine may need longer than a moment for the first).
+for _ in $(seq 100); do [ -e "$tmp/victim.rounds" ] && break; sleep 0.1; done
 count=0
 for a in $("$b/tests/integration/attack" list); do
     timeout 60 "$b/tests/integration/attack" "$a" "$tmp/s" 4 >"$tmp/a.out" 2>&1

@@ -31,7 +31,7 @@ front info | grep -q "^1 device(s)"; ok "a new frontend enumerates the current s
 # Remove the disk while a frontend is using it: the frontend fails cleanly,
 # the backend releases everything and goes on serving.
 printf 'blk,devid=5,file=%s\nrng,devid=1\n' "$tmp/d.img" > "$tmp/cfg"; hup
-front blk verify 4 3000 > "$tmp/busy.out" 2>&1 &
+front blk verify 4 30000 > "$tmp/busy.out" 2>&1 &
 busy=$!
 sleep 1
 printf 'rng,devid=1\n' > "$tmp/cfg"; hup

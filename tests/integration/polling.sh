@@ -2,7 +2,8 @@
 # Polling mode: a backend that spins on the rings (--poll) and frontends
 # that spin for their answers (--poll): nobody kicks, data still right,
 # polling and sleeping peers mixed both ways, the backend stops spinning
-# when idle, bad values refused.  Host bus, TAP.
+# when idle, bad values refused.  Then the adaptive spin of both sides
+# (their default) and --poll-max 0.  Host bus, TAP.
 b=${top_builddir:-.}
 be=$b/virtio-msg-backend
 fe=$b/virtio-msg-front
@@ -17,7 +18,7 @@ truncate -s 32M "$tmp/a.img" "$tmp/b.img"
 bepid=$!
 "$fe" --socket "$tmp/s" --poll 2000 --wait 5000 blk verify 1 400 16 >"$tmp/v1" 2>&1 &
 p1=$!
-"$fe" --socket "$tmp/s" --domid 2 --wait 5000 blk verify 2 400 8 >"$tmp/v2" 2>&1 &
+"$fe" --socket "$tmp/s" --domid 2 --wait 5000 --poll-max 0 blk verify 2 400 8 >"$tmp/v2" 2>&1 &
 p2=$!
 wait $p1; r1=$?
 wait $p2; r2=$?
@@ -44,12 +45,12 @@ ok "backend --poll-max 0 never spins" $?
 kill $be2pid; wait $be2pid 2>/dev/null
 
 # Adaptive spinning (the default, here with a wide maximum): a frontend
-# that sleeps between back-to-back requests finds the backend still
-# spinning, so requests are found by the spin; once idle the backend
-# sleeps.
+# that sleeps between back-to-back requests (--poll-max 0) finds the
+# backend still spinning, so requests are found by the spin; once idle
+# the backend sleeps.
 "$be" --socket "$tmp/s3" --poll-max 1000 -d "blk,file=$tmp/a.img" </dev/null 2>"$tmp/be3.log" &
 be3pid=$!
-"$fe" --socket "$tmp/s3" --wait 5000 blk verify 4 300 1 | grep -q "all sectors match"
+"$fe" --socket "$tmp/s3" --wait 5000 --poll-max 0 blk verify 4 300 1 | grep -q "all sectors match"
 ok "sleeping frontend on an adaptively spinning backend: intact" $?
 sleep 0.5
 t0=$(cpu_ticks $be3pid); sleep 1; t1=$(cpu_ticks $be3pid)
@@ -60,6 +61,18 @@ wait_log "$tmp/be3.log" "spin: adaptive"
 grep "spin:" "$tmp/be3.log" | sed 's/^/# /'
 found=$(sed -n 's/.*spin: adaptive.* \([0-9]*\) found work.*/\1/p' "$tmp/be3.log")
 [ "${found:-0}" -gt 0 ]; ok "the adaptive spin served requests without a wake-up ($found)" $?
+
+# The frontend spins adaptively for its answers by default (up to 128 us):
+# back-to-back requests are answered during the spin, without a wake-up;
+# --poll-max 0 never spins.
+"$fe" --socket "$tmp/s3" --wait 5000 blk verify 5 300 1 >"$tmp/v5"
+grep -q "all sectors match" "$tmp/v5"; ok "adaptively spinning frontend: intact" $?
+grep "frontend spin" "$tmp/v5" | sed 's/^/# /'
+got=$(sed -n 's/.*frontend spin: adaptive .* \([0-9]*\) got the answer.*/\1/p' "$tmp/v5")
+[ "${got:-0}" -gt 0 ]; ok "the frontend's spin got answers without a wake-up (${got:-0})" $?
+"$fe" --socket "$tmp/s3" --wait 5000 --poll-max 0 blk verify 6 300 1 >"$tmp/v6"
+grep -q "all sectors match" "$tmp/v6" && grep -q "frontend spin: adaptive window 0 us (max 0); 0 spin(s)" "$tmp/v6"
+ok "frontend --poll-max 0: intact, never spins" $?
 kill $be3pid; wait $be3pid 2>/dev/null
 
 "$be" --socket "$tmp/x" --poll 2000001 -d rng 2>"$tmp/err"; rc=$?
@@ -69,6 +82,9 @@ kill $be3pid; wait $be3pid 2>/dev/null
 ok "backend --poll-max 1e3: exit 2, clear error" $?
 "$fe" --socket "$tmp/s" --poll abc rng 4 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "expected microseconds" "$tmp/err"; ok "frontend --poll abc: exit 2, clear error" $?
+"$fe" --socket "$tmp/s" --poll-max -1 rng 4 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "poll-max -1: expected microseconds" "$tmp/err"
+ok "frontend --poll-max -1: exit 2, clear error" $?
 kill $bepid; wait $bepid; rc=$?
 [ $rc -eq 0 ] && grep -q "0 still held" "$tmp/be.log" && ! grep "disconnected" "$tmp/be.log" | grep -vq " 0 still held"
 ok "backend exits 0, every disconnect released its mappings" $?
