@@ -243,7 +243,7 @@ static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
     uint8_t msg[VMSG_ABS_MAX_SIZE];
     uint16_t driver_token, token;
     int64_t end, t0;
-    unsigned budget = drv_budget(ep);
+    unsigned budget;
     bool slept = false;
     int rc;
 
@@ -261,6 +261,7 @@ static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
     rc = put_msg(ep, msg, req_len);
     end = now_ms() + ep->timeout_ms;
     t0 = now_us();
+    budget = drv_budget(ep);
     for (bool spin = budget > 0; rc == 0; spin = false) {
         int left = (int)(end - now_ms());
 
@@ -292,8 +293,9 @@ static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
 }
 
 /* Deliver queued events; if none and @timeout_ms != 0, spin (polling
- * mode or the adaptive window), clear our awake flag and look again, then, if @sleep, wait up to
- * @timeout_ms for one.  As vmsg_ring_ep_poll(). */
+ * mode or the adaptive window), clear our awake flag and look again,
+ * then, if @sleep, wait up to @timeout_ms for one.  As
+ * vmsg_ring_ep_poll(). */
 static int drv_poll(struct vmsg_ring_ep *ep, int timeout_ms, bool sleep)
 {
     uint64_t before;
