@@ -77,6 +77,7 @@ static struct {
     unsigned poll_us;                /* --poll: spin this long when idle */
     struct poll_window win;          /* --poll-max: adaptive spin (no --poll) */
     unsigned long long spins, spin_found; /* spins begun; rings served by them */
+    int64_t yielded_at;              /* the adaptive spin's last yield (or work) */
     int conn_hi;                     /* conns[] at and above this are unused */
     bool polling;                    /* spinning now (rings say so) */
 } g;
@@ -280,34 +281,44 @@ static bool poll_rings(void)
     return any;
 }
 
-/* One round of the spin: a few hundred looks, then back to epoll (with no
- * wait) for sockets, signals and models.  Stops when idle for budget_us;
- * the clock is read every 16 looks, since with many connections a look
- * takes a while and a 256-look round would overshoot a short window. */
+/* One round of the spin: SPIN_ROUND_US of looks, then back to epoll (with
+ * no wait) for sockets, signals, models and worker completions.  Stops
+ * when idle for budget_us.  While idle the clock is read every 16 looks
+ * (a look is cheaper than the clock with few connections, and takes a
+ * while with many). */
 static void poll_round(int64_t *idle_since, unsigned budget_us)
 {
+    int64_t start = now_us(), t = start;
     int k;
 
     if (!g.polling) {
         set_polling(true);
-        *idle_since = now_us();
+        *idle_since = g.yielded_at = start;
         g.spins++;
     }
-    for (k = 1; k <= 256; k++) {
+    for (k = 1;; k++) {
         if (poll_rings()) {
-            *idle_since = now_us();
+            t = *idle_since = g.yielded_at = now_us();
             g.spin_found++;
-        } else if (k % 16 == 0 && now_us() - *idle_since >= budget_us) {
-            break;
+        } else if (k % 16 == 0) {
+            t = now_us();
+        } else {
+            continue;
         }
+        if (t - *idle_since >= budget_us || t - start >= SPIN_ROUND_US)
+            break;
     }
-    if (now_us() - *idle_since < budget_us) {
+    if (t - *idle_since < budget_us) {
         /* A frontend we just woke may have been put on our CPU (the
          * scheduler places a wakee near its waker): let it run, or our
-         * spin delays the very request it waits for.  A fixed --poll
-         * spin keeps the CPU: its frontends spin on their own. */
-        if (!g.poll_us)
+         * spin delays the very request it waits for -- every
+         * SPIN_YIELD_US of idle spinning, not every round: a system
+         * call costs a microsecond or more in a VM.  A fixed --poll spin
+         * keeps the CPU: its frontends spin on their own. */
+        if (!g.poll_us && t - g.yielded_at >= SPIN_YIELD_US) {
             sched_yield();
+            g.yielded_at = t;
+        }
         return;
     }
     set_polling(false);

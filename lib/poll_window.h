@@ -18,6 +18,13 @@
 #include <stdint.h>
 
 #define POLL_WINDOW_START_US 4u      /* first window after a caught gap */
+/* An adaptive spin yields the CPU this often (a peer may have been put on
+ * our CPU), not at every look: a system call costs a microsecond or more
+ * in a VM. */
+#define SPIN_YIELD_US 8
+/* The backend's spin goes back to epoll (sockets, signals, worker
+ * completions) this often: a system call each time. */
+#define SPIN_ROUND_US 16
 #define POLL_MAX_DEFAULT_US 32       /* backend --poll-max default */
 #define POLL_STR_(x) #x
 #define POLL_XSTR_(x) POLL_STR_(x)

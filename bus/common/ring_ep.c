@@ -199,17 +199,16 @@ static unsigned drv_budget(const struct vmsg_ring_ep *ep)
 
 /* Driver: spin on the device's ring for @budget_us with our flag set,
  * then clear it and look once more (only when nothing came: a driver that
- * got its answer stays awake).  The adaptive spin yields the CPU every 16
- * looks: the backend serving us may have been put on our CPU (polling
- * mode's does not; its backend spins on a CPU of its own).  As
+ * got its answer stays awake).  The adaptive spin yields the CPU every
+ * SPIN_YIELD_US: the backend serving us may have been put on our CPU
+ * (polling mode's does not; its backend spins on a CPU of its own).  As
  * drv_drain(). */
 static int drv_spin(struct vmsg_ring_ep *ep, unsigned budget_us, uint16_t token, void *resp,
                     size_t cap, size_t *resp_len, bool any_event)
 {
-    int64_t end = now_us() + budget_us;
+    int64_t t = now_us(), end = t + budget_us, yield_at = t + SPIN_YIELD_US;
     uint64_t before = ep->events;
     bool adaptive = !ep->poll_us;
-    unsigned k = 0;
     int rc;
 
     drv_mark(ep);
@@ -222,9 +221,12 @@ static int drv_spin(struct vmsg_ring_ep *ep, unsigned budget_us, uint16_t token,
             return rc;
         }
         vmsg_cpu_relax();
-        if (adaptive && ++k % 16 == 0)
+        t = now_us();
+        if (adaptive && t >= yield_at) {
             sched_yield();
-    } while (now_us() < end);
+            yield_at = t + SPIN_YIELD_US;
+        }
+    } while (t < end);
     return drv_unmark(ep, token, resp, cap, resp_len);
 }
 
