@@ -265,6 +265,12 @@ static int cmp_double(const void *a, const void *b)
 
 #define SEQ_RUNS 5
 
+static double median_runs(double *v)
+{
+    qsort(v, SEQ_RUNS, sizeof(v[0]), cmp_double);
+    return v[SEQ_RUNS / 2];
+}
+
 /* The median of SEQ_RUNS zero-copy runs, one in flight; MiB/s. */
 static double seq_median(struct vf *vf, struct vf_blk *b, uint32_t type)
 {
@@ -273,8 +279,7 @@ static double seq_median(struct vf *vf, struct vf_blk *b, uint32_t type)
 
     for (i = 0; i < SEQ_RUNS; i++)
         o[i] = blk_seq_zc(vf, b, type, IMG_MB * 4);
-    qsort(o, SEQ_RUNS, sizeof(o[0]), cmp_double);
-    return o[SEQ_RUNS / 2];
+    return median_runs(o);
 }
 
 /* A 1 MiB sequential row: ours (zero-copy with @qd in flight, or through
@@ -292,10 +297,8 @@ static double seq_row(const char *what, struct vf *vf, struct vf_blk *b, uint32_
         o[i] = qd ? blk_seq_zc_qd(vf, b, type, IMG_MB * 4, qd)
                   : blk_seq_copy(b, type, buf, IMG_MB * 4);
     }
-    qsort(o, SEQ_RUNS, sizeof(o[0]), cmp_double);
-    qsort(e, SEQ_RUNS, sizeof(e[0]), cmp_double);
-    row(what, o[SEQ_RUNS / 2], e[SEQ_RUNS / 2], "MiB/s", target);
-    return o[SEQ_RUNS / 2];
+    row(what, median_runs(o), median_runs(e), "MiB/s", target);
+    return median_runs(o);
 }
 
 /* ---- scale ---- */
@@ -640,7 +643,7 @@ int main(void)
 
             vf.ep->win.max_us = 0;
             rtt0 = rtt_row("round trip, no spin (--poll-max 0)", &b, iters,
-                                  eventfd_pingpong, "<= 1.2x");
+                           eventfd_pingpong, "<= 1.2x");
 
             row("adaptive spin vs none: round trip", ad_rtt, rtt0, "us", "-");
             row("adaptive spin vs none: QD1 IOPS", ad_qd1, blk_qd1(&b, iters, &seed, buf),

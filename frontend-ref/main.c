@@ -260,11 +260,15 @@ static int blk_verify(struct vf *vf, struct vf_blk *b, uint64_t seed, unsigned o
         for (i = 0; i < b->nq; i++)
             printf(" %" PRIu64, b->per_q[i]);
         printf(" requests\n");
-        printf("blk verify: frontend spin: %s window %u us (max %u); %" PRIu64 " spin(s), "
-               "%" PRIu64 " got the answer\n", vf->ep->poll_us ? "fixed" : "adaptive",
-               vf->ep->poll_us ? vf->ep->poll_us : vf->ep->win.cur_us,
-               vf->ep->poll_us ? vf->ep->poll_us : vf->ep->win.max_us,
-               vf->ep->spins, vf->ep->spin_found);
+        const struct vmsg_ring_ep *ep = vf->ep;
+
+        if (ep->poll_us)
+            printf("blk verify: frontend spin: fixed %u us", ep->poll_us);
+        else
+            printf("blk verify: frontend spin: adaptive window %u us (max %u)",
+                   ep->win.cur_us, ep->win.max_us);
+        printf("; %" PRIu64 " spin(s), %" PRIu64 " got the answer\n", ep->spins,
+               ep->spin_found);
     }
     if (bad)
         rc = -EIO;
@@ -573,6 +577,20 @@ bad:
     return 2;
 }
 
+/* A spin option's microseconds, 0..1000000; -1 after a clear error. */
+static int parse_us(const char *name, const char *arg, unsigned *us)
+{
+    char *end;
+    unsigned long v = strtoul(arg, &end, 10);
+
+    if (*arg < '0' || *arg > '9' || *end || v > 1000000) {
+        fprintf(stderr, "%s: %s %s: expected microseconds, 0..1000000\n", prog, name, arg);
+        return -1;
+    }
+    *us = (unsigned)v;
+    return 0;
+}
+
 static void usage(FILE *o)
 {
     fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--xen DEVID] [--wait MS] [--poll US]\n"
@@ -608,9 +626,8 @@ int main(int argc, char **argv)
     char xenpath[32];
     uint32_t domid = 1;
     int wait_ms = 0, opt, rc;
-    unsigned long poll_us = 0, poll_max = VF_POLL_MAX_DEFAULT_US;
+    unsigned poll_us = 0, poll_max = VF_POLL_MAX_DEFAULT_US;
     struct vf vf;
-    char *end;
 
     while ((opt = getopt_long(argc, argv, "+s:D:w:x:p:P:h", lo, NULL)) != -1) {
         switch (opt) {
@@ -622,19 +639,12 @@ int main(int argc, char **argv)
             path = xenpath;
             break;
         case 'p':
-            poll_us = strtoul(optarg, &end, 10);
-            if (*optarg < '0' || *optarg > '9' || *end || poll_us > 1000000) {
-                fprintf(stderr, "%s: --poll %s: expected microseconds, 0..1000000\n", prog, optarg);
+            if (parse_us("--poll", optarg, &poll_us))
                 return 2;
-            }
             break;
         case 'P':
-            poll_max = strtoul(optarg, &end, 10);
-            if (*optarg < '0' || *optarg > '9' || *end || poll_max > 1000000) {
-                fprintf(stderr, "%s: --poll-max %s: expected microseconds, 0..1000000\n",
-                        prog, optarg);
+            if (parse_us("--poll-max", optarg, &poll_max))
                 return 2;
-            }
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -653,8 +663,8 @@ int main(int argc, char **argv)
     rc = vf_connect(&vf, path, domid, wait_ms);
     if (rc)
         return fail(path, rc);
-    vf.ep->poll_us = (unsigned)poll_us;
-    vf.ep->win.max_us = (unsigned)poll_max;
+    vf.ep->poll_us = poll_us;
+    vf.ep->win.max_us = poll_max;
     rc = vf_enumerate(&vf);
     if (rc < 0) {
         vf_close(&vf);
