@@ -300,6 +300,8 @@ static void poll_round(int64_t *idle_since, unsigned budget_us)
         if (poll_rings()) {
             t = *idle_since = g.yielded_at = now_us();
             g.spin_found++;
+            if (!g.poll_us)
+                poll_window_caught(&g.win);
         } else if (k % 16 == 0) {
             t = now_us();
         } else {
@@ -450,9 +452,11 @@ static void status(void)
     }
     logmsg("status: %d host frontend(s), %llu host grant mapping(s), %d open fd(s)",
            conns, held, fds);
-    logmsg("spin: %s window %u us (max %u); %llu spin(s), %llu found work",
+    logmsg("spin: %s window %u us (max %u); %llu spin(s), %llu found work; "
+           "%u probe(s) of a closed window, %u reopened it",
            g.poll_us ? "fixed" : "adaptive", g.poll_us ? g.poll_us : g.win.cur_us,
-           g.poll_us ? g.poll_us : g.win.max_us, g.spins, g.spin_found);
+           g.poll_us ? g.poll_us : g.win.max_us, g.spins, g.spin_found, g.win.probes,
+           g.win.reopened);
     if (g.store)
         logmsg("store: %u node(s), %u watch(es), %d client(s)",
                store_core_nodes(store_server_core(g.store)),
@@ -959,7 +963,7 @@ int main(int argc, char **argv)
             g.reload_pending = false;
             reload();
         }
-        budget = g.poll_us ? g.poll_us : g.win.cur_us;
+        budget = g.poll_us ? g.poll_us : poll_window_budget(&g.win);
         if (budget && !g.quit) {
             poll_round(&idle_since, budget);
             spun = true;

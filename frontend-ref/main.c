@@ -267,8 +267,9 @@ static int blk_verify(struct vf *vf, struct vf_blk *b, uint64_t seed, unsigned o
         else
             printf("blk verify: frontend spin: adaptive window %u us (max %u)",
                    ep->win.cur_us, ep->win.max_us);
-        printf("; %" PRIu64 " spin(s), %" PRIu64 " got the answer\n", ep->spins,
-               ep->spin_found);
+        printf("; %" PRIu64 " spin(s), %" PRIu64 " got the answer; %u probe(s) of a closed "
+               "window, %u reopened it\n", ep->spins, ep->spin_found, ep->win.probes,
+               ep->win.reopened);
     }
     if (bad)
         rc = -EIO;

@@ -1,8 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 #include "poll_window.h"
 
+unsigned poll_window_budget(struct poll_window *w)
+{
+    if (w->cur_us || !w->max_us)
+        return w->cur_us;
+    if (!w->probing && ++w->closed_waits >= POLL_PROBE_EVERY) {
+        w->closed_waits = 0;
+        w->probing = true;
+        w->probes++;
+    }
+    return w->probing ? w->max_us : 0;
+}
+
+void poll_window_caught(struct poll_window *w)
+{
+    if (!w->probing)
+        return;
+    /* Work comes within the maximum: spin all of it (a shorter window
+     * would miss, sleep, and see the wake-up as a long gap again). */
+    w->probing = false;
+    w->cur_us = w->max_us;
+    w->reopened++;
+}
+
 void poll_window_slept(struct poll_window *w, int64_t gap_us)
 {
+    w->probing = false;
     if (gap_us > (int64_t)w->max_us) {
         /* Too long to catch by spinning: halve, and stop spinning once the
          * window is below its starting size. */

@@ -11,10 +11,17 @@
  * the maximum, so a side with back-to-back work spins, an idle one sleeps
  * at once.  (The same idea as QEMU's adaptive AioContext polling,
  * poll-max-ns.)
+ *
+ * A gap measured by sleeping includes the wake-up itself (70 us or more
+ * in a VM whose idle vCPU must be woken): work that a full spin would
+ * catch can look too slow to spin for, and a closed window would then
+ * never reopen.  So a closed window probes: one wait in POLL_PROBE_EVERY
+ * spins for the maximum, and one that catches its work reopens it.
  */
 #ifndef VMSG_POLL_WINDOW_H
 #define VMSG_POLL_WINDOW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define POLL_WINDOW_START_US 4u      /* first window after a caught gap */
@@ -26,6 +33,7 @@
  * completions) this often: a system call each time. */
 #define SPIN_ROUND_US 16
 #define POLL_MAX_DEFAULT_US 32       /* backend --poll-max default */
+#define POLL_PROBE_EVERY 16          /* a closed window spins once in this many waits */
 #define POLL_STR_(x) #x
 #define POLL_XSTR_(x) POLL_STR_(x)
 #define POLL_MAX_DEFAULT_STR POLL_XSTR_(POLL_MAX_DEFAULT_US)
@@ -33,7 +41,17 @@
 struct poll_window {
     unsigned max_us;                 /* 0: never spin */
     unsigned cur_us;                 /* spin this long now */
+    unsigned closed_waits;           /* waits since the last probe, while closed */
+    unsigned probes, reopened;       /* probes made, and those that caught work */
+    bool probing;                    /* this wait's spin is a probe */
 };
+
+/* How long to spin before sleeping, now: the window, or the maximum for a
+ * probe (which lasts until poll_window_caught() or poll_window_slept()). */
+unsigned poll_window_budget(struct poll_window *w);
+
+/* The spin of this wait caught its work: a probe reopens the window. */
+void poll_window_caught(struct poll_window *w);
 
 /* The side slept: @gap_us is the time from its last work (backend) or
  * from the start of its wait (driver), any spin included, to the wake-up. */

@@ -2,7 +2,9 @@
 /*
  * The backend's adaptive spin window: it grows while the idle gaps it
  * sees would have been caught by a longer spin, never past its maximum,
- * and shrinks to nothing when the gaps are longer than the maximum.
+ * and shrinks to nothing when the gaps are longer than the maximum; a
+ * closed window probes with a full spin once in POLL_PROBE_EVERY waits and
+ * reopens when the probe catches its work.
  */
 #include "harness.h"
 #include "../lib/poll_window.h"
@@ -69,6 +71,76 @@ START_TEST(shrinks_to_zero_on_long_gaps)
 }
 END_TEST
 
+START_TEST(closed_window_probes)
+{
+    struct poll_window w = { .max_us = 128 };
+    int i;
+
+    for (i = 1; i < POLL_PROBE_EVERY; i++)
+        ck_assert_uint_eq(poll_window_budget(&w), 0);
+    ck_assert_uint_eq(poll_window_budget(&w), 128);   /* the probe */
+    ck_assert(w.probing);
+    ck_assert_uint_eq(poll_window_budget(&w), 128);   /* lasts until its end */
+    poll_window_slept(&w, 5000);                      /* it missed */
+    ck_assert(!w.probing);
+    ck_assert_uint_eq(w.cur_us, 0);
+    for (i = 1; i < POLL_PROBE_EVERY; i++)            /* the next one waits its turn */
+        ck_assert_uint_eq(poll_window_budget(&w), 0);
+    ck_assert_uint_eq(poll_window_budget(&w), 128);
+    poll_window_caught(&w);                           /* it caught the work: open */
+    ck_assert(!w.probing);
+    ck_assert_uint_eq(w.cur_us, 128);
+    ck_assert_uint_eq(poll_window_budget(&w), 128);
+    ck_assert_uint_eq(w.probes, 2);
+    ck_assert_uint_eq(w.reopened, 1);
+    poll_window_caught(&w);                           /* an open window's catch: no change */
+    ck_assert_uint_eq(w.cur_us, 128);
+    ck_assert_uint_eq(w.reopened, 1);
+}
+END_TEST
+
+START_TEST(no_probe_without_max)
+{
+    struct poll_window w = { .max_us = 0 };
+    int i;
+
+    for (i = 0; i < 10 * POLL_PROBE_EVERY; i++)
+        ck_assert_uint_eq(poll_window_budget(&w), 0);
+    poll_window_caught(&w);
+    ck_assert_uint_eq(w.cur_us, 0);
+    ck_assert_uint_eq(w.probes, 0);
+}
+END_TEST
+
+/* Answers take 100 us and a wake-up 70 us more: every sleep measures 170
+ * us, over a 128 us maximum, so sleeping alone closes the window for good
+ * though a 128 us spin catches each answer.  The probe reopens it, and it
+ * stays open while the spins catch. */
+START_TEST(probe_ends_the_sleeping_lock_in)
+{
+    struct poll_window w = { .max_us = 128, .cur_us = 128 };
+    unsigned spun = 0, slept = 0;
+    int i;
+
+    for (i = 0; i < 8; i++)
+        poll_window_slept(&w, 170);                   /* a slow phase: answers at 150 us */
+    ck_assert_uint_eq(w.cur_us, 0);
+    for (i = 0; i < 200; i++) {                       /* answers at 100 us again */
+        unsigned b = poll_window_budget(&w);
+        if (b >= 100) {
+            poll_window_caught(&w);
+            spun++;
+        } else {
+            poll_window_slept(&w, 170);
+            slept++;
+        }
+    }
+    ck_assert_uint_eq(w.cur_us, 128);
+    ck_assert_uint_lt(slept, POLL_PROBE_EVERY);
+    ck_assert_uint_gt(spun, 200 - POLL_PROBE_EVERY);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("poll_window");
@@ -78,6 +150,9 @@ static Suite *suite(void)
     tcase_add_test(tc, grows_to_cover_short_gaps);
     tcase_add_test(tc, capped_at_max);
     tcase_add_test(tc, shrinks_to_zero_on_long_gaps);
+    tcase_add_test(tc, closed_window_probes);
+    tcase_add_test(tc, no_probe_without_max);
+    tcase_add_test(tc, probe_ends_the_sleeping_lock_in);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -191,10 +191,11 @@ static int drv_unmark(struct vmsg_ring_ep *ep, uint16_t token, void *resp,
 }
 
 /* Driver: how long to spin before sleeping -- polling mode's fixed
- * poll_us, else the adaptive window (0 when answers come slowly). */
-static unsigned drv_budget(const struct vmsg_ring_ep *ep)
+ * poll_us, else the adaptive window (0 when answers come slowly, but
+ * now and then a probe). */
+static unsigned drv_budget(struct vmsg_ring_ep *ep)
 {
-    return ep->poll_us ? ep->poll_us : ep->win.cur_us;
+    return ep->poll_us ? ep->poll_us : poll_window_budget(&ep->win);
 }
 
 /* Driver: spin on the device's ring for @budget_us with our flag set,
@@ -216,8 +217,11 @@ static int drv_spin(struct vmsg_ring_ep *ep, unsigned budget_us, uint16_t token,
     do {
         rc = drv_drain(ep, token, resp, cap, resp_len);
         if (rc || (any_event && ep->events != before)) {
-            if (rc >= 0)
+            if (rc >= 0) {
                 ep->spin_found++;
+                if (adaptive)
+                    poll_window_caught(&ep->win);
+            }
             return rc;
         }
         vmsg_cpu_relax();
