@@ -17,7 +17,7 @@
 
 #define VF_MAX_DEVS   64
 #define VF_MAX_QUEUES 8
-#define VF_POLL_MAX_DEFAULT_US 128   /* adaptive spin for answers, at most (--poll-max) */
+#define VF_POLL_MAX_DEFAULT_US 256   /* adaptive spin for answers, at most (--poll-max) */
 #define VF_POLL_MAX_DEFAULT_STR POLL_XSTR_(VF_POLL_MAX_DEFAULT_US)
 
 struct vf;

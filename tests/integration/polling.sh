@@ -62,7 +62,7 @@ grep "spin:" "$tmp/be3.log" | sed 's/^/# /'
 found=$(sed -n 's/.*spin: adaptive.* \([0-9]*\) found work.*/\1/p' "$tmp/be3.log")
 [ "${found:-0}" -gt 0 ]; ok "the adaptive spin served requests without a wake-up ($found)" $?
 
-# The frontend spins adaptively for its answers by default (up to 128 us):
+# The frontend spins adaptively for its answers by default (up to 256 us):
 # back-to-back requests are answered during the spin, without a wake-up;
 # --poll-max 0 never spins.
 "$fe" --socket "$tmp/s3" --wait 5000 blk verify 5 300 1 >"$tmp/v5"
