@@ -15,6 +15,7 @@ unsigned poll_window_budget(struct poll_window *w)
 
 void poll_window_caught(struct poll_window *w)
 {
+    w->misses = 0;
     if (!w->probing)
         return;
     /* Work comes within the maximum: spin all of it (a shorter window
@@ -27,16 +28,24 @@ void poll_window_caught(struct poll_window *w)
 void poll_window_slept(struct poll_window *w, int64_t gap_us)
 {
     w->probing = false;
-    if (gap_us > (int64_t)w->max_us) {
-        /* Too long to catch by spinning: halve, and stop spinning once the
-         * window is below its starting size. */
-        w->cur_us /= 2;
-        if (w->cur_us < POLL_WINDOW_START_US)
-            w->cur_us = 0;
-    } else if (gap_us > (int64_t)w->cur_us) {
-        /* A longer spin would have caught it: grow, up to the maximum. */
-        w->cur_us = w->cur_us ? w->cur_us * 2 : POLL_WINDOW_START_US;
-        if (w->cur_us > w->max_us)
-            w->cur_us = w->max_us;
+    if (gap_us <= (int64_t)w->max_us) {
+        w->misses = 0;
+        if (gap_us > (int64_t)w->cur_us) {
+            /* A longer spin would have caught it: grow, up to the maximum. */
+            w->cur_us = w->cur_us ? w->cur_us * 2 : POLL_WINDOW_START_US;
+            if (w->cur_us > w->max_us)
+                w->cur_us = w->max_us;
+        }
+        return;
     }
+    /* Too long to catch by spinning: halve, and stop spinning once the
+     * window is below its starting size -- from the second such gap in a
+     * row: one slow answer among quick ones is no reason to miss the next
+     * ones too (a halved window misses every answer it was just short
+     * of), and then at each one. */
+    if (w->cur_us && ++w->misses < POLL_MISSES_TO_SHRINK)
+        return;
+    w->cur_us /= 2;
+    if (w->cur_us < POLL_WINDOW_START_US)
+        w->cur_us = 0;
 }

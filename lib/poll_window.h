@@ -34,6 +34,7 @@
 #define SPIN_ROUND_US 16
 #define POLL_MAX_DEFAULT_US 32       /* backend --poll-max default */
 #define POLL_PROBE_EVERY 16          /* a closed window spins once in this many waits */
+#define POLL_MISSES_TO_SHRINK 2      /* gaps over the maximum in a row before it shrinks */
 #define POLL_STR_(x) #x
 #define POLL_XSTR_(x) POLL_STR_(x)
 #define POLL_MAX_DEFAULT_STR POLL_XSTR_(POLL_MAX_DEFAULT_US)
@@ -42,6 +43,7 @@ struct poll_window {
     unsigned max_us;                 /* 0: never spin */
     unsigned cur_us;                 /* spin this long now */
     unsigned closed_waits;           /* waits since the last probe, while closed */
+    unsigned misses;                 /* gaps over the maximum in a row */
     unsigned probes, reopened;       /* probes made, and those that caught work */
     bool probing;                    /* this wait's spin is a probe */
 };

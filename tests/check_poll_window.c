@@ -2,7 +2,9 @@
 /*
  * The backend's adaptive spin window: it grows while the idle gaps it
  * sees would have been caught by a longer spin, never past its maximum,
- * and shrinks to nothing when the gaps are longer than the maximum; a
+ * and shrinks to nothing when the gaps are longer than the maximum (from
+ * the second such gap in a row, or the second without a spin catching
+ * work between); a
  * closed window probes with a full spin once in POLL_PROBE_EVERY waits and
  * reopens when the probe catches its work.
  */
@@ -56,7 +58,12 @@ START_TEST(shrinks_to_zero_on_long_gaps)
 {
     struct poll_window w = { .max_us = 32, .cur_us = 32 };
 
-    poll_window_slept(&w, 33);       /* one long gap halves */
+    poll_window_slept(&w, 33);       /* one long gap alone: kept */
+    ck_assert_uint_eq(w.cur_us, 32);
+    poll_window_slept(&w, 1);        /* a short one between resets the count */
+    poll_window_slept(&w, 33);
+    ck_assert_uint_eq(w.cur_us, 32);
+    poll_window_slept(&w, 33);       /* the second in a row halves */
     ck_assert_uint_eq(w.cur_us, 16);
     poll_window_slept(&w, 5000);
     ck_assert_uint_eq(w.cur_us, 8);
@@ -141,6 +148,36 @@ START_TEST(probe_ends_the_sleeping_lock_in)
 }
 END_TEST
 
+/* Answers mostly at 100-200 us, one in five slower (300 us): a single
+ * slow one must not close a 256 us window that catches the rest. */
+START_TEST(an_outlier_does_not_close_the_window)
+{
+    struct poll_window w = { .max_us = 256, .cur_us = 256 };
+    unsigned caught = 0;
+    int i;
+
+    for (i = 0; i < 500; i++) {
+        unsigned answer = i % 5 == 4 ? 300 : 100 + (unsigned)(i % 5) * 25;
+
+        if (poll_window_budget(&w) >= answer) {
+            poll_window_caught(&w);
+            caught++;
+        } else {
+            poll_window_slept(&w, answer + 70);     /* with the wake-up */
+        }
+    }
+    ck_assert_uint_eq(w.cur_us, 256);
+    ck_assert_uint_eq(caught, 400);
+    w = (struct poll_window){ .max_us = 256, .cur_us = 256 };
+    for (i = 0; i < 2; i++)                         /* slow answers only: it closes */
+        poll_window_slept(&w, 5000);
+    ck_assert_uint_eq(w.cur_us, 128);
+    for (i = 0; i < 6; i++)
+        poll_window_slept(&w, 5000);
+    ck_assert_uint_eq(w.cur_us, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("poll_window");
@@ -153,6 +190,7 @@ static Suite *suite(void)
     tcase_add_test(tc, closed_window_probes);
     tcase_add_test(tc, no_probe_without_max);
     tcase_add_test(tc, probe_ends_the_sleeping_lock_in);
+    tcase_add_test(tc, an_outlier_does_not_close_the_window);
     suite_add_tcase(s, tc);
     return s;
 }
