@@ -403,7 +403,9 @@ static void on_accept(void *opaque)
     rc = vmsg_host_be_accept(&c->be, g.listen_fd, domid_allowed, NULL,
                              VMSG_DEFAULT_MAX_SIZE);
     if (rc) {
-        logmsg("refused a frontend: %s", strerror(-rc));
+        logmsg("refused a frontend: %s", rc == -EPROTONOSUPPORT
+               ? "its message ring is not layout " POLL_XSTR_(VMSG_RING_LAYOUT_VERSION)
+               : strerror(-rc));
         return;
     }
     c->used = true;

@@ -26,13 +26,18 @@
 #define VMX_TIMEOUT      (5 * HZ)    /* one request */
 #define VMX_MAX_VQS      16
 
-struct vmx_ring_ctl {                /* bus/common/msg_ring.h */
+struct vmx_ring_ctl {                /* bus/common/msg_ring.h, layout 2 */
 	__le32 prod;
 	__le32 pad0[15];
 	__le32 cons;
-	__le32 cons_flags;               /* written by the consumer */
-	__le32 pad1[14];
+	__le32 pad1[15];
+	__le32 cons_flags;               /* written by the consumer, a line of its own */
+	__le32 pad2[15];
 };
+
+#define VMX_RING_CTL_B2F    256u     /* backend->frontend control block */
+#define VMX_RING_LAYOUT_OFF 4092u    /* le32 magic in page 0 */
+#define VMX_RING_LAYOUT     0x32524d56u /* "VMR2" */
 
 /* cons_flags: the consumer is reading the ring now and looks again before
  * it sleeps, so the producer need not send an event (VMSG_RING_F_POLLING). */

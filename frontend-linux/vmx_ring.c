@@ -20,7 +20,7 @@
 
 static struct vmx_ring_ctl *ctl(struct vmx_dev *v, bool to_backend)
 {
-	return (struct vmx_ring_ctl *)((u8 *)v->ring + (to_backend ? 0 : 128));
+	return (struct vmx_ring_ctl *)((u8 *)v->ring + (to_backend ? 0 : VMX_RING_CTL_B2F));
 }
 
 static u8 *data(struct vmx_dev *v, bool to_backend)
@@ -243,9 +243,11 @@ int vmx_ring_setup(struct vmx_dev *v)
 	struct xenbus_transaction xbt;
 	int i, rc;
 
+	BUILD_BUG_ON(sizeof(struct vmx_ring_ctl) != 192);
 	v->ring = alloc_pages_exact(VMX_RING_PAGES * PAGE_SIZE, GFP_KERNEL | __GFP_ZERO);
 	if (!v->ring)
 		return -ENOMEM;
+	*(__le32 *)((u8 *)v->ring + VMX_RING_LAYOUT_OFF) = cpu_to_le32(VMX_RING_LAYOUT);
 	for (i = 0; i < VMX_RING_PAGES; i++) {
 		rc = gnttab_grant_foreign_access(xdev->otherend_id,
 						 virt_to_gfn((u8 *)v->ring + i * PAGE_SIZE), 0);

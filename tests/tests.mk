@@ -14,10 +14,10 @@ HARNESS = tests/harness.c tests/harness.h
 if HAVE_CHECK
 check_PROGRAMS += tests/check_codec tests/check_transport tests/check_virtq \
 	tests/check_checklist tests/check_grant_pool tests/check_page_index \
-	tests/check_poll_window
+	tests/check_poll_window tests/check_msg_ring
 TESTS += tests/check_codec tests/check_transport tests/check_virtq \
 	tests/check_checklist tests/check_grant_pool tests/check_page_index \
-	tests/check_poll_window
+	tests/check_poll_window tests/check_msg_ring
 
 tests_check_grant_pool_SOURCES = tests/check_grant_pool.c $(HARNESS)
 tests_check_grant_pool_CFLAGS = $(TEST_CFLAGS)
@@ -28,6 +28,9 @@ tests_check_page_index_LDADD = $(TEST_LIBS)
 tests_check_poll_window_SOURCES = tests/check_poll_window.c lib/poll_window.c $(HARNESS)
 tests_check_poll_window_CFLAGS = $(TEST_CFLAGS)
 tests_check_poll_window_LDADD = $(TEST_LIBS)
+tests_check_msg_ring_SOURCES = tests/check_msg_ring.c $(HARNESS)
+tests_check_msg_ring_CFLAGS = $(TEST_CFLAGS)
+tests_check_msg_ring_LDADD = $(TEST_LIBS)
 tests_check_codec_SOURCES = tests/check_codec.c $(HARNESS)
 tests_check_codec_CFLAGS = $(TEST_CFLAGS)
 tests_check_codec_LDADD = $(TEST_LIBS)

@@ -8,12 +8,27 @@
 
 #define MASK (VMSG_RING_DATA - 1)
 
-_Static_assert(sizeof(struct vmsg_ring_ctl) == 128, "ctl is two cache lines");
+_Static_assert(sizeof(struct vmsg_ring_ctl) == 192, "ctl is three cache lines");
 _Static_assert((VMSG_RING_DATA & MASK) == 0, "ring size is a power of two");
+
+_Static_assert(VMSG_RING_CTL_B2F >= sizeof(struct vmsg_ring_ctl) &&
+               VMSG_RING_CTL_B2F + sizeof(struct vmsg_ring_ctl) <= VMSG_RING_LAYOUT_OFF,
+               "control blocks and magic fit page 0");
 
 void vmsg_ring_format(void *pages)
 {
+    uint32_t magic = htole32(VMSG_RING_LAYOUT);
+
     memset(pages, 0, VMSG_RING_PAGES * VMSG_RING_PAGE_SIZE);
+    memcpy((uint8_t *)pages + VMSG_RING_LAYOUT_OFF, &magic, 4);
+}
+
+bool vmsg_ring_layout_ok(const void *pages)
+{
+    uint32_t magic;
+
+    memcpy(&magic, (const uint8_t *)pages + VMSG_RING_LAYOUT_OFF, 4);
+    return le32toh(magic) == VMSG_RING_LAYOUT;
 }
 
 void vmsg_ring_attach(struct vmsg_ring *r, void *pages, bool to_backend,
@@ -22,10 +37,11 @@ void vmsg_ring_attach(struct vmsg_ring *r, void *pages, bool to_backend,
     uint8_t *p = pages;
 
     memset(r, 0, sizeof(*r));
-    r->ctl = (volatile struct vmsg_ring_ctl *)(p + (to_backend ? 0 : 128));
+    r->ctl = (volatile struct vmsg_ring_ctl *)(p + (to_backend ? 0 : VMSG_RING_CTL_B2F));
     r->data = p + VMSG_RING_PAGE_SIZE * (to_backend ? 1 : 2);
     r->max_msg = max_msg;
     r->local = le32toh(producer ? r->ctl->prod : r->ctl->cons);
+    r->seen_cons = le32toh(r->ctl->cons);
 }
 
 static uint32_t rec_size(size_t len)
@@ -65,15 +81,24 @@ int vmsg_ring_put(struct vmsg_ring *r, const void *msg, size_t len)
         return -EPROTO;
     if (len < 8 || len > r->max_msg)
         return -EMSGSIZE;
-    cons = le32toh(r->ctl->cons);
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    used = r->local - cons;
-    if (used > VMSG_RING_DATA) {
-        r->broken = true;            /* consumer ran past us */
-        return -EPROTO;
+    /* The consumer's counter is read only when the space it last left is
+     * not enough (the consumer only moves it forward, so the old value
+     * never shows more room than there is): its cache line then stays
+     * with the consumer, which writes it for every message -- one
+     * transfer between CPUs less per message. */
+    used = r->local - r->seen_cons;
+    if (used > VMSG_RING_DATA || VMSG_RING_DATA - used < need) {
+        cons = le32toh(r->ctl->cons);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        used = r->local - cons;
+        if (used > VMSG_RING_DATA) {
+            r->broken = true;        /* consumer ran past us */
+            return -EPROTO;
+        }
+        r->seen_cons = cons;
+        if (VMSG_RING_DATA - used < need)
+            return -EAGAIN;
     }
-    if (VMSG_RING_DATA - used < need)
-        return -EAGAIN;
     ring_write(r, r->local, hdr, 4);
     ring_write(r, r->local + 4, msg, len);
     ring_write(r, r->local + 4 + (uint32_t)len, zeros, need - 4 - len);

@@ -1,8 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The message ring both our buses (host and Xen) use: three shared pages
- * granted by the frontend.  Page 0 holds the two control blocks, page 1
- * carries frontend->backend messages, page 2 backend->frontend.
+ * granted by the frontend.  Page 0 holds the two control blocks (at 0 for
+ * frontend->backend, at 256 for backend->frontend) and, in its last word,
+ * the layout's magic; page 1 carries frontend->backend messages, page 2
+ * backend->frontend.
+ *
+ * A control block gives each counter a cache line of its own, and the
+ * consumer's flags a third: the consumer writes cons for every message
+ * and the flags only when it starts or stops spinning, while the producer
+ * reads the flags for every message (to know whether to kick), so a
+ * shared line would move between the CPUs at every message.  Layout 2
+ * (layout 1 had the flags next to cons); a backend refuses a ring without
+ * its magic, so a frontend of another layout fails to connect instead of
+ * misreading the flags.
  *
  * Each direction is a single-producer single-consumer byte ring of
  * free-running 32-bit counters; a record is le16 length, le16 zero, the
@@ -23,13 +34,18 @@
 #define VMSG_RING_PAGES     3u
 #define VMSG_RING_PAGE_SIZE 4096u
 #define VMSG_RING_DATA      4096u     /* bytes per direction, power of 2 */
+#define VMSG_RING_CTL_B2F   256u      /* offset of the backend->frontend control block */
+#define VMSG_RING_LAYOUT_OFF 4092u    /* le32 magic in page 0 */
+#define VMSG_RING_LAYOUT    0x32524d56u /* "VMR2": layout 2 */
+#define VMSG_RING_LAYOUT_VERSION 2u
 
 struct vmsg_ring_ctl {
     uint32_t prod;                   /* le32, written by the producer */
     uint32_t pad0[15];
     uint32_t cons;                   /* le32, written by the consumer */
+    uint32_t pad1[15];
     uint32_t cons_flags;             /* le32, written by the consumer */
-    uint32_t pad1[14];
+    uint32_t pad2[15];
 };
 
 /* cons_flags: the consumer is spinning on prod, so the producer need not
@@ -43,11 +59,16 @@ struct vmsg_ring {
     volatile uint8_t *data;
     uint32_t max_msg;                /* bus maximum message size */
     uint32_t local;                  /* our counter (prod or cons) */
+    uint32_t seen_cons;              /* producer: the consumer's counter when last read */
     bool broken;
 };
 
-/* Zero a fresh ring area (frontend, before granting it). */
+/* Zero a fresh ring area and write the layout's magic (frontend, before
+ * granting it). */
 void vmsg_ring_format(void *pages);
+
+/* Backend: does the ring area carry our layout's magic? */
+bool vmsg_ring_layout_ok(const void *pages);
 
 /* Attach to direction @to_backend of the ring area at @pages. */
 void vmsg_ring_attach(struct vmsg_ring *r, void *pages, bool to_backend,

@@ -441,6 +441,8 @@ int vmsg_ring_ep_init(struct vmsg_ring_ep *ep, enum vmsg_role role,
     int rc;
 
     memset(ep, 0, sizeof(*ep));
+    if (!driver && !vmsg_ring_layout_ok(ring))
+        return -EPROTONOSUPPORT;     /* a frontend of another ring layout */
     ep->ops.name = prims->name;
     ep->ops.get_caps = ep_caps;
     ep->ops.send = ep_send;
