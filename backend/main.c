@@ -454,11 +454,9 @@ static void status(void)
     }
     logmsg("status: %d host frontend(s), %llu host grant mapping(s), %d open fd(s)",
            conns, held, fds);
-    logmsg("spin: %s window %u us (max %u); %llu spin(s), %llu found work; "
-           "%u probe(s) of a closed window, %u reopened it",
+    logmsg("spin: %s window %u us (max %u); %llu spin(s), %llu found work",
            g.poll_us ? "fixed" : "adaptive", g.poll_us ? g.poll_us : g.win.cur_us,
-           g.poll_us ? g.poll_us : g.win.max_us, g.spins, g.spin_found, g.win.probes,
-           g.win.reopened);
+           g.poll_us ? g.poll_us : g.win.max_us, g.spins, g.spin_found);
     if (g.store)
         logmsg("store: %u node(s), %u watch(es), %d client(s)",
                store_core_nodes(store_server_core(g.store)),

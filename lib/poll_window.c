@@ -3,9 +3,9 @@
 
 unsigned poll_window_budget(struct poll_window *w)
 {
-    if (w->cur_us || !w->max_us)
+    if (w->cur_us || !w->max_us || !w->probe_every)
         return w->cur_us;
-    if (!w->probing && ++w->closed_waits >= POLL_PROBE_EVERY) {
+    if (!w->probing && ++w->closed_waits >= w->probe_every) {
         w->closed_waits = 0;
         w->probing = true;
         w->probes++;

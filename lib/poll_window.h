@@ -15,8 +15,12 @@
  * A gap measured by sleeping includes the wake-up itself (70 us or more
  * in a VM whose idle vCPU must be woken): work that a full spin would
  * catch can look too slow to spin for, and a closed window would then
- * never reopen.  So a closed window probes: one wait in POLL_PROBE_EVERY
- * spins for the maximum, and one that catches its work reopens it.
+ * never reopen.  So a driver's closed window probes: one wait in
+ * POLL_PROBE_EVERY spins for the maximum, and one that catches its work
+ * reopens it.  (The backend's does not: its gaps are its frontends'
+ * think time, and on Xen a spinning dom0 vCPU holds a physical CPU; in
+ * Xen-in-QEMU its probes were 4446 of 5356 spins and caught work 179
+ * times.)
  */
 #ifndef VMSG_POLL_WINDOW_H
 #define VMSG_POLL_WINDOW_H
@@ -42,6 +46,7 @@
 struct poll_window {
     unsigned max_us;                 /* 0: never spin */
     unsigned cur_us;                 /* spin this long now */
+    unsigned probe_every;            /* closed: a probe once in this many waits (0: never) */
     unsigned closed_waits;           /* waits since the last probe, while closed */
     unsigned misses;                 /* gaps over the maximum in a row */
     unsigned probes, reopened;       /* probes made, and those that caught work */

@@ -80,7 +80,7 @@ END_TEST
 
 START_TEST(closed_window_probes)
 {
-    struct poll_window w = { .max_us = 128 };
+    struct poll_window w = { .max_us = 128, .probe_every = POLL_PROBE_EVERY };
     int i;
 
     for (i = 1; i < POLL_PROBE_EVERY; i++)
@@ -108,13 +108,17 @@ END_TEST
 
 START_TEST(no_probe_without_max)
 {
-    struct poll_window w = { .max_us = 0 };
+    struct poll_window w = { .max_us = 0, .probe_every = POLL_PROBE_EVERY };
     int i;
 
     for (i = 0; i < 10 * POLL_PROBE_EVERY; i++)
         ck_assert_uint_eq(poll_window_budget(&w), 0);
     poll_window_caught(&w);
     ck_assert_uint_eq(w.cur_us, 0);
+    ck_assert_uint_eq(w.probes, 0);
+    w = (struct poll_window){ .max_us = 32 };         /* the backend's: no probes */
+    for (i = 0; i < 10 * POLL_PROBE_EVERY; i++)
+        ck_assert_uint_eq(poll_window_budget(&w), 0);
     ck_assert_uint_eq(w.probes, 0);
 }
 END_TEST
@@ -125,7 +129,7 @@ END_TEST
  * stays open while the spins catch. */
 START_TEST(probe_ends_the_sleeping_lock_in)
 {
-    struct poll_window w = { .max_us = 128, .cur_us = 128 };
+    struct poll_window w = { .max_us = 128, .cur_us = 128, .probe_every = POLL_PROBE_EVERY };
     unsigned spun = 0, slept = 0;
     int i;
 

@@ -462,6 +462,7 @@ int vmsg_ring_ep_init(struct vmsg_ring_ep *ep, enum vmsg_role role,
     ep->ctx = ctx;
     ep->max_msg = max_msg;
     ep->timeout_ms = VMSG_RING_EP_TIMEOUT_MS;
+    ep->win.probe_every = POLL_PROBE_EVERY;
     ep->rxbuf = malloc(max_msg);
     if (!ep->rxbuf)
         return -ENOMEM;
