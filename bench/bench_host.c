@@ -25,8 +25,20 @@
  * It starts its own backend (path in $VMSG_BACKEND or ./virtio-msg-backend)
  * on a temporary image.  Prints a table; exits non-zero only if it could
  * not run.
+ *
+ * Placement: with two CPUs or more, the rows before the scale ones run
+ * the frontend (this process) on one CPU and the backend's event loop on
+ * another, as a guest's vCPU and a dom0 backend's would, and every
+ * baseline does its work where ours does it: the file I/O of pread() and
+ * pwrite() on the backend's CPU, the peer of a ping-pong there too.  The
+ * CPUs of a VM do not run at one speed: in this one the same pwrite() loop
+ * ran up to 1.8x faster on one vCPU than on the other, seconds apart, so
+ * a baseline on the frontend's CPU measured the CPUs, not the transport.
+ * VMSG_BENCH_PIN=0 lets the scheduler place everything.  The scale rows
+ * always do (64 processes).
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -60,6 +72,71 @@ static double now_s(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* ---- placement (see the top) ---- */
+
+static cpu_set_t all_cpus;
+static int cpu_fe = -1, cpu_be = -1;
+
+static void pin(pid_t pid, int cpu)
+{
+    cpu_set_t s;
+
+    if (cpu < 0)
+        return;
+    CPU_ZERO(&s);
+    CPU_SET(cpu, &s);
+    if (sched_setaffinity(pid, sizeof(s), &s))
+        fprintf(stderr, "bench: cannot pin %d to CPU %d: %s\n", (int)pid, cpu, strerror(errno));
+}
+
+/* The first two CPUs we may use: this process on the first. */
+static void placement_init(void)
+{
+    const char *e = getenv("VMSG_BENCH_PIN");
+    int c;
+
+    if (sched_getaffinity(0, sizeof(all_cpus), &all_cpus) || (e && !strcmp(e, "0")))
+        return;
+    for (c = 0; c < CPU_SETSIZE && cpu_be < 0; c++)
+        if (CPU_ISSET(c, &all_cpus))
+            *(cpu_fe < 0 ? &cpu_fe : &cpu_be) = c;
+    if (cpu_be < 0)
+        cpu_fe = -1;                 /* one CPU: nothing to place */
+    pin(0, cpu_fe);
+}
+
+/* Back to any CPU, for good. */
+static void placement_end(void)
+{
+    if (cpu_fe >= 0)
+        sched_setaffinity(0, sizeof(all_cpus), &all_cpus);
+    cpu_fe = cpu_be = -1;
+}
+
+/* A polling backend (--poll) keeps its CPU: stopped while a baseline
+ * runs there, so that the baseline does not share the CPU with it. */
+static pid_t spinner;
+
+/* A baseline begins: the polling backend stopped (waited for), and this
+ * process on the backend's CPU if @move. */
+static void baseline_begin(bool move)
+{
+    int st;
+
+    if (spinner > 0 && kill(spinner, SIGSTOP) == 0)
+        waitpid(spinner, &st, WUNTRACED);
+    if (move)
+        pin(0, cpu_be);
+}
+
+static void baseline_end(bool move)
+{
+    if (move)
+        pin(0, cpu_fe);
+    if (spinner > 0)
+        kill(spinner, SIGCONT);
+}
+
 static uint64_t rnd(uint64_t *s)
 {
     *s ^= *s << 13;
@@ -80,6 +157,7 @@ static double eventfd_pingpong(int iters)
         return -1;
     pid = fork();
     if (pid == 0) {
+        pin(0, cpu_be);              /* where the backend's loop runs */
         for (i = 0; i < iters; i++) {
             if (read(a, &v, 8) != 8 || write(b, &v, 8) != 8)
                 _exit(1);
@@ -112,6 +190,7 @@ static double spin_pingpong(int iters)
         return -1;
     pid = fork();
     if (pid == 0) {
+        pin(0, cpu_be);
         for (i = 1; i <= iters; i++) {
             while (__atomic_load_n(&m[0], __ATOMIC_ACQUIRE) != (uint32_t)i)
                 vmsg_cpu_relax();
@@ -244,16 +323,20 @@ static double blk_seq_copy(struct vf_blk *b, uint32_t type, uint8_t *buf, int co
 /* The baseline: 1 MiB pread()s or pwrite()s of a private buffer; MiB/s. */
 static double file_seq(int fd, uint32_t type, uint8_t *buf, int count)
 {
-    double t = now_s();
+    double t;
     int i;
 
+    baseline_begin(true);
+    t = now_s();
     for (i = 0; i < count; i++) {
         ssize_t n = type == VF_BLK_T_OUT ? pwrite(fd, buf, 1 << 20, (off_t)(i % IMG_MB) << 20)
                                          : pread(fd, buf, 1 << 20, (off_t)(i % IMG_MB) << 20);
         if (n != 1 << 20)
-            return -1;
+            break;
     }
-    return count / (now_s() - t);
+    t = now_s() - t;
+    baseline_end(true);
+    return i < count ? -1 : count / t;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -512,6 +595,10 @@ static int open_disk(const char *be, char **argv, const char *sock, struct vf *v
     if ((*pid = start_backend(be, argv)) < 0)
         return -ECHILD;
     rc = vf_connect(vf, sock, 1, 5000);
+    /* Its threads exist by now (it listens after creating its devices):
+     * only the loop thread is pinned, iothreads' workers go anywhere. */
+    if (rc == 0)
+        pin(*pid, cpu_be);
     if (rc == 0)
         rc = vf_enumerate(vf) < 0 ? -EIO : 0;
     if (rc == 0 && (rc = vf_blk_open(vf, b)))
@@ -555,7 +642,9 @@ static double rtt_row(const char *what, struct vf_blk *b, int iters,
 
     for (i = 0; i < 3; i++) {
         o[i] = status_rtt(b, iters);
+        baseline_begin(false);       /* its second process goes to the backend's CPU */
         e[i] = baseline(iters);
+        baseline_end(false);
     }
     row(what, median3(o[0], o[1], o[2]), median3(e[0], e[1], e[2]), "us", target);
     return median3(o[0], o[1], o[2]);
@@ -604,8 +693,14 @@ int main(void)
         if (write(fd, buf, 1 << 20) != 1 << 20)
             return 1;
     }
+    placement_init();
     if (fd < 0 || open_disk(be, argv, sock, &vf, &b, &pid))
         return 1;
+    if (cpu_fe >= 0)
+        printf("placement: frontend on CPU %d, backend loop and the baselines' file I/O on "
+               "CPU %d (VMSG_BENCH_PIN=0: no pinning); scale rows unpinned\n", cpu_fe, cpu_be);
+    else
+        printf("placement: none (one CPU, or VMSG_BENCH_PIN=0)\n");
     printf("%-34s %12s %12s %-6s %8s  %s\n", "benchmark", "virtio-msg", "baseline",
            "unit", "ratio", "target");
 
@@ -617,11 +712,13 @@ int main(void)
      * vs pread() from one process. */
     iters = 20000;
     ad_qd1 = ours = blk_qd1(&b, iters, &seed, buf);
+    baseline_begin(true);
     t = now_s();
     for (i = 0; i < iters; i++)
         if (pread(fd, buf, 4096, (off_t)(rnd(&seed) % (IMG_MB * 256)) * 4096) != 4096)
             break;
     base = iters / (now_s() - t);
+    baseline_end(true);
     row("blk 4 KiB random read, QD1", ours, base, "IOPS", "-");
     base_qd1 = base;
     loop_qd = ours = blk_qd(&vf, &b, QD, 100000, &seed);
@@ -672,6 +769,7 @@ int main(void)
         char *pargv[] = { NULL, "--socket", sock, "--poll", "200000", "-d", spec, NULL };
 
         if (open_disk(be, pargv, sock, &vf, &b, &pid) == 0) {
+            spinner = pid;
             vf.ep->poll_us = 200000;
             rtt_row("polling: round trip vs shm spin", &b, 100000, spin_pingpong, "<= 2x");
             row("polling: 4 KiB random read, QD1", blk_qd1(&b, 50000, &seed, buf), base_qd1,
@@ -682,6 +780,7 @@ int main(void)
                     ">= 0.9x");
             seq_row("polling: 1 MiB seq write, zero-copy", &vf, &b, VF_BLK_T_OUT, 1, fd, buf,
                     ">= 0.9x");
+            spinner = 0;
             close_disk(&vf, &b, pid);
         }
     }
@@ -699,6 +798,7 @@ int main(void)
         close_disk(&vf, &b, pid);
     }
 
+    placement_end();
     /* 7. Scale: one backend with 64 x 4 disks.  The frontends first from
      * one load process (what the backend does with 64 connections), then
      * as 64 processes (also the host scheduling 65 processes on its
