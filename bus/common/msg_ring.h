@@ -37,7 +37,7 @@
 #define VMSG_RING_CTL_B2F   256u      /* offset of the backend->frontend control block */
 #define VMSG_RING_LAYOUT_OFF 4092u    /* le32 magic in page 0 */
 #define VMSG_RING_LAYOUT    0x32524d56u /* "VMR2": layout 2 */
-#define VMSG_RING_LAYOUT_VERSION 2u
+#define VMSG_RING_LAYOUT_VERSION 2
 
 struct vmsg_ring_ctl {
     uint32_t prod;                   /* le32, written by the producer */

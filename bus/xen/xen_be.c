@@ -242,7 +242,7 @@ int vmsg_xen_be_connect(struct vmsg_xen_be *be, struct xs_handle *xs,
     rc = vmsg_ring_ep_init(&be->ep, VMSG_ROLE_DEVICE, be->ring,
                            msg < max_msg ? msg : max_msg, &xen_be_prims, be);
     if (rc == -EPROTONOSUPPORT) {
-        snprintf(err, errlen, "the frontend's message ring is not layout %u (a frontend "
+        snprintf(err, errlen, "the frontend's message ring is not layout %d (a frontend "
                  "built for another ring layout)", VMSG_RING_LAYOUT_VERSION);
         goto fail;
     }
