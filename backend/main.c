@@ -402,12 +402,13 @@ static void on_accept(void *opaque)
     }
     rc = vmsg_host_be_accept(&c->be, g.listen_fd, domid_allowed, NULL,
                              VMSG_DEFAULT_MAX_SIZE);
-    if (rc) {
-        logmsg("refused a frontend: %s", rc == -EPROTONOSUPPORT
-               ? "its message ring is not layout " POLL_XSTR_(VMSG_RING_LAYOUT_VERSION)
-               : strerror(-rc));
+    if (rc == -EPROTONOSUPPORT)
+        logmsg("refused a frontend: its message ring is not layout %d",
+               VMSG_RING_LAYOUT_VERSION);
+    else if (rc)
+        logmsg("refused a frontend: %s", strerror(-rc));
+    if (rc)
         return;
-    }
     c->used = true;
     if (c - g.conns >= g.conn_hi)
         g.conn_hi = (int)(c - g.conns) + 1;
