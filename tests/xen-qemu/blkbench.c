@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * blkbench DEV MODE SECONDS [REGION_MB [OFFSET_MB]]: O_DIRECT throughput of
- * a block device, for comparing the virtio-msg disk with Xen's blkfront on
- * the same image in the same boot.  MODE: seqread | seqwrite (1 MiB
- * requests) | randread (4 KiB, queue depth 1).  Prints one line:
- *   DEV MODE MB/s IOPS
+ * O_DIRECT throughput of block devices, for comparing the virtio-msg disk
+ * with Xen's blkfront on the same image in the same boot.  MODE: seqread |
+ * seqwrite (1 MiB requests) | randread (4 KiB, queue depth 1).
+ *
+ *   blkbench DEV MODE SECONDS [REGION_MB [OFFSET_MB]]
+ *       one device; prints  DEV MODE MB/s IOPS
+ *   blkbench --pair DEV_A DEV_B MODE SECONDS CHUNK_MS [REGION_MB [OFF_A_MB [OFF_B_MB]]]
+ *       both devices in alternating chunks of CHUNK_MS (the first of each
+ *       pair alternating too) for SECONDS in all, so a slow phase of the
+ *       emulator hits both disks alike; prints
+ *       pair MODE A_MB/s B_MB/s A_IOPS B_IOPS MEDIAN_RATIO MIN MAX PAIRS
+ *       where the ratios are A/B of each pair of chunks.
  * Reads and writes stay inside [OFFSET, OFFSET + REGION) MiB.
  */
 #define _GNU_SOURCE
@@ -15,6 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#define MAX_PAIRS 4096
+
+struct disk {
+    const char *path;
+    int fd;
+    long long base, pos, ops, bytes;
+    double secs;                     /* time spent in this disk's chunks */
+};
+
 static double now(void)
 {
     struct timespec ts;
@@ -23,58 +39,137 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int main(int argc, char **argv)
-{
-    const char *mode;
-    double secs, t0, t;
-    long long region, base, ops = 0, bytes = 0;
-    size_t bs;
-    unsigned rnd = 12345;
-    void *buf;
-    int fd, w;
+static int w, rnd_mode;
+static size_t bs;
+static long long region;
+static unsigned rnd = 12345;
+static void *buf;
 
-    if (argc < 4) {
-        fprintf(stderr, "usage: blkbench DEV seqread|seqwrite|randread SECONDS [REGION_MB [OFFSET_MB]]\n");
-        return 2;
+static int open_disk(struct disk *d, const char *path, long long base)
+{
+    d->path = path;
+    d->base = base;
+    d->fd = open(path, (w ? O_RDWR : O_RDONLY) | O_DIRECT);
+    if (d->fd < 0) {
+        perror(path);
+        return -1;
     }
-    mode = argv[2];
-    secs = atof(argv[3]);
-    region = (argc > 4 ? atoll(argv[4]) : 16) << 20;
-    base = (argc > 5 ? atoll(argv[5]) : 0) << 20;
-    w = !strcmp(mode, "seqwrite");
-    bs = !strcmp(mode, "randread") ? 4096 : 1 << 20;
-    fd = open(argv[1], (w ? O_RDWR : O_RDONLY) | O_DIRECT);
-    if (fd < 0 || posix_memalign(&buf, 4096, bs)) {
-        perror(argv[1]);
-        return 1;
-    }
-    memset(buf, 0x5a, bs);
-    t0 = now();
+    return 0;
+}
+
+/* Requests on @d for @secs; returns the operations done, -1 on an error. */
+static long long run(struct disk *d, double secs)
+{
+    double t0 = now(), t;
+    long long ops = 0;
+
     do {
         off_t off;
         ssize_t n;
 
-        if (bs == 4096) {
+        if (rnd_mode) {
             rnd = rnd * 1103515245u + 12345u;
-            off = base + (off_t)((rnd >> 4) % (unsigned)(region / 4096)) * 4096;
+            off = d->base + (off_t)((rnd >> 4) % (unsigned)(region / 4096)) * 4096;
         } else {
-            off = base + (off_t)((bytes) % region);
+            off = d->base + (off_t)(d->pos % region);
+            d->pos += (long long)bs;
         }
-        n = w ? pwrite(fd, buf, bs, off) : pread(fd, buf, bs, off);
+        n = w ? pwrite(d->fd, buf, bs, off) : pread(d->fd, buf, bs, off);
         if (n != (ssize_t)bs) {
-            perror("io");
-            return 1;
+            perror(d->path);
+            return -1;
         }
         ops++;
-        bytes += (long long)bs;
         t = now();
     } while (t - t0 < secs);
-    if (w && fdatasync(fd)) {
-        perror("fdatasync");
-        return 1;
+    d->ops += ops;
+    d->bytes += ops * (long long)bs;
+    d->secs += t - t0;
+    return ops;
+}
+
+/* A write test ends with the data on the device: its flush counts. */
+static int flush(struct disk *d)
+{
+    double t0 = now();
+
+    if (w && fdatasync(d->fd)) {
+        perror(d->path);
+        return -1;
     }
-    t = now() - t0;
-    printf("%s %s %.1f MB/s %.0f IOPS\n", argv[1], mode, bytes / t / 1e6, ops / t);
-    close(fd);
+    d->secs += now() - t0;
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+static int pair(char **argv, int argc)
+{
+    static double ratio[MAX_PAIRS];
+    struct disk a = { 0 }, b = { 0 };
+    double secs = atof(argv[3]), chunk = atof(argv[4]) / 1e3;
+    unsigned n = 0;
+
+    region = (argc > 5 ? atoll(argv[5]) : 16) << 20;
+    if (chunk <= 0 || secs <= 0 || open_disk(&a, argv[0], (argc > 6 ? atoll(argv[6]) : 0) << 20) ||
+        open_disk(&b, argv[1], (argc > 7 ? atoll(argv[7]) : 0) << 20))
+        return 1;
+    while (n < MAX_PAIRS && a.secs + b.secs < secs) {
+        struct disk *first = n % 2 ? &b : &a, *second = n % 2 ? &a : &b;
+        double sa = a.secs, sb = b.secs;
+        long long oa = a.ops, ob = b.ops;
+
+        if (run(first, chunk) < 0 || run(second, chunk) < 0)
+            return 1;
+        ratio[n++] = ((a.ops - oa) / (a.secs - sa)) / ((b.ops - ob) / (b.secs - sb));
+    }
+    if (flush(&a) || flush(&b))
+        return 1;
+    qsort(ratio, n, sizeof(ratio[0]), cmp_double);
+    printf("pair %s %.1f %.1f %.0f %.0f %.3f %.3f %.3f %u\n", argv[2], a.bytes / a.secs / 1e6,
+           b.bytes / b.secs / 1e6, a.ops / a.secs, b.ops / b.secs,
+           n % 2 ? ratio[n / 2] : (ratio[n / 2 - 1] + ratio[n / 2]) / 2, ratio[0], ratio[n - 1], n);
+    close(a.fd);
+    close(b.fd);
+    return 0;
+}
+
+static void set_mode(const char *mode)
+{
+    w = !strcmp(mode, "seqwrite");
+    rnd_mode = !strcmp(mode, "randread");
+    bs = rnd_mode ? 4096 : 1 << 20;
+}
+
+int main(int argc, char **argv)
+{
+    struct disk d = { 0 };
+
+    if (argc >= 7 && !strcmp(argv[1], "--pair")) {
+        set_mode(argv[4]);
+        if (posix_memalign(&buf, 4096, bs))
+            return 1;
+        memset(buf, 0x5a, bs);
+        return pair(argv + 2, argc - 2);
+    }
+    if (argc < 4) {
+        fprintf(stderr, "usage: blkbench DEV seqread|seqwrite|randread SECONDS [REGION_MB [OFFSET_MB]]\n"
+                        "       blkbench --pair DEV_A DEV_B MODE SECONDS CHUNK_MS [REGION_MB [OFF_A_MB [OFF_B_MB]]]\n");
+        return 2;
+    }
+    set_mode(argv[2]);
+    region = (argc > 4 ? atoll(argv[4]) : 16) << 20;
+    if (posix_memalign(&buf, 4096, bs) || open_disk(&d, argv[1], (argc > 5 ? atoll(argv[5]) : 0) << 20))
+        return 1;
+    memset(buf, 0x5a, bs);
+    if (run(&d, atof(argv[3])) < 0 || flush(&d))
+        return 1;
+    printf("%s %s %.1f MB/s %.0f IOPS\n", argv[1], argv[2], d.bytes / d.secs / 1e6, d.ops / d.secs);
+    close(d.fd);
     return 0;
 }
