@@ -36,6 +36,20 @@ static void dev_unmap(void *ctx, void *ptr, size_t len)
     bus->ops->dma_unmap(bus, ptr, len);
 }
 
+static void *dev_map_batch(void *ctx, const struct vmsg_dma_range *r, unsigned n, void **ptr)
+{
+    struct vmsg_bus *bus = ctx;
+
+    return bus->ops->dma_map_batch(bus, r, n, ptr);
+}
+
+static void dev_unmap_batch(void *ctx, void *handle)
+{
+    struct vmsg_bus *bus = ctx;
+
+    bus->ops->dma_unmap_batch(bus, handle);
+}
+
 int vmsg_dev_init(struct vmsg_dev *dev, struct vmsg_bus *bus, uint16_t dev_num,
                   const struct vmsg_dev_desc *desc,
                   const struct vmsg_dev_ops *ops, void *model)
@@ -63,6 +77,10 @@ int vmsg_dev_init(struct vmsg_dev *dev, struct vmsg_bus *bus, uint16_t dev_num,
     for (i = 0; i < VMSG_DEV_MAX_QUEUES; i++) {
         dev->queues[i].vq.mem.map = dev_map;
         dev->queues[i].vq.mem.unmap = bus->ops->dma_unmap ? dev_unmap : NULL;
+        if (bus->ops->dma_map_batch && bus->ops->dma_unmap_batch) {
+            dev->queues[i].vq.mem.map_batch = dev_map_batch;
+            dev->queues[i].vq.mem.unmap_batch = dev_unmap_batch;
+        }
         dev->queues[i].vq.mem.ctx = bus;
     }
     return 0;

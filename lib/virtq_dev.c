@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "virtio-msg/bus.h"
 #include "virtio-msg/virtq.h"
 
 #define VQ_MAX_NUM 32768u
@@ -113,9 +114,12 @@ static void release_iovs(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
 {
     unsigned i, n = (unsigned)e->out_num + e->in_num;
 
-    if (vq->mem.unmap)
+    if (e->batch)
+        vq->mem.unmap_batch(vq->mem.ctx, e->batch);
+    else if (vq->mem.unmap)
         for (i = 0; i < n; i++)
             vq->mem.unmap(vq->mem.ctx, e->iov[i].iov_base, e->iov[i].iov_len);
+    e->batch = NULL;
     e->out_num = e->in_num = 0;
 }
 
@@ -138,45 +142,92 @@ static void read_desc(const volatile struct vring_desc *src,
     dst->next = le16toh(src->next);
 }
 
-/* Map one descriptor's buffer, split where the bus shortens a mapping. */
-static const char *map_buffer(struct vmsg_vq *vq, struct vmsg_vq_elem *e,
-                              const struct vring_desc *d)
+/*
+ * A request's buffers, every descriptor read and checked before any is
+ * mapped, so a bus can map them all with one call.  On the stack: 12 KiB.
+ */
+struct chain {
+    unsigned n, out;                 /* ranges; the readable ones come first */
+    struct vmsg_dma_range r[VMSG_VQ_MAX_IOV];
+};
+
+static const char *add_range(struct chain *c, const struct vring_desc *d)
 {
     bool write = d->flags & VRING_DESC_F_WRITE;
-    uint64_t addr = d->addr, left = d->len;
 
     if (d->len == 0)
         return "zero-length descriptor";
-    if (addr + left < addr)
+    if (d->addr + d->len < d->addr)
         return "descriptor address overflows";
-    if (!write && e->in_num)
+    if (!write && c->n > c->out)
         return "readable descriptor after a writable one";
+    if (c->n >= VMSG_VQ_MAX_IOV)
+        return "too many buffer pieces";
+    c->r[c->n++] = (struct vmsg_dma_range){ d->addr, d->len, write };
+    if (!write)
+        c->out++;
+    return NULL;
+}
+
+static void add_iov(struct vmsg_vq_elem *e, void *p, size_t len, bool write)
+{
+    e->iov[e->out_num + e->in_num] = (struct iovec){ p, len };
+    if (write) {
+        e->in_num++;
+        e->in_len += len;
+    } else {
+        e->out_num++;
+        e->out_len += len;
+    }
+}
+
+/* Map one buffer, split where the bus shortens a mapping. */
+static const char *map_range(struct vmsg_vq *vq, struct vmsg_vq_elem *e,
+                             const struct vmsg_dma_range *r)
+{
+    uint64_t addr = r->addr, left = r->len;
+
     while (left) {
-        unsigned n = (unsigned)e->out_num + e->in_num;
         size_t got = (size_t)left;
         void *p;
 
-        if (n >= VMSG_VQ_MAX_IOV)
+        if ((unsigned)e->out_num + e->in_num >= VMSG_VQ_MAX_IOV)
             return "too many buffer pieces";
-        p = vq->mem.map(vq->mem.ctx, addr, &got, write);
+        p = vq->mem.map(vq->mem.ctx, addr, &got, r->write);
         if (!p || got == 0 || got > left) {
             if (p && vq->mem.unmap)
                 vq->mem.unmap(vq->mem.ctx, p, got);
             return "buffer address not mapped";
         }
-        e->iov[n].iov_base = p;
-        e->iov[n].iov_len = got;
-        if (write) {
-            e->in_num++;
-            e->in_len += got;
-        } else {
-            e->out_num++;
-            e->out_len += got;
-        }
+        add_iov(e, p, got, r->write);
         addr += got;
         left -= got;
     }
     return NULL;
+}
+
+static const char *map_chain(struct vmsg_vq *vq, struct vmsg_vq_elem *e,
+                             const struct chain *c)
+{
+    const char *why = NULL;
+    unsigned i;
+
+    if (vq->mem.map_batch && vq->mem.unmap_batch) {
+        void *ptr[VMSG_VQ_MAX_IOV];
+        void *h = vq->mem.map_batch(vq->mem.ctx, c->r, c->n, ptr);
+
+        if (h) {
+            for (i = 0; i < c->n; i++)
+                add_iov(e, ptr[i], (size_t)c->r[i].len, c->r[i].write);
+            e->batch = h;
+            return NULL;
+        }
+        if (errno != EOPNOTSUPP)
+            return "buffer address not mapped";
+    }
+    for (i = 0; i < c->n && !why; i++)
+        why = map_range(vq, e, &c->r[i]);
+    return why;
 }
 
 /* Copy an indirect table out of driver memory (it may span mappings). */
@@ -228,7 +279,7 @@ static const char *copy_indirect(struct vmsg_vq *vq, const struct vring_desc *d,
     return NULL;
 }
 
-static const char *walk_indirect(struct vmsg_vq *vq, struct vmsg_vq_elem *e,
+static const char *walk_indirect(struct vmsg_vq *vq, struct chain *c,
                                  const struct vring_desc *d)
 {
     struct vring_desc *table = NULL;
@@ -246,7 +297,7 @@ static const char *walk_indirect(struct vmsg_vq *vq, struct vmsg_vq_elem *e,
             why = "nested indirect descriptor";
             break;
         }
-        why = map_buffer(vq, e, t);
+        why = add_range(c, t);
         if (why || !(t->flags & VRING_DESC_F_NEXT))
             break;
         if (t->next >= count) {
@@ -265,9 +316,12 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
     uint16_t avail_idx, head, idx;
     uint32_t steps = 0;
     const char *why = NULL;
+    struct chain c;
 
     e->out_num = e->in_num = 0;
     e->out_len = e->in_len = 0;
+    e->batch = NULL;
+    c.n = c.out = 0;
     if (vq->broken || !vq->ready)
         return vq->broken ? -EIO : 0;
 
@@ -297,10 +351,10 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
                 why = "indirect descriptor inside a chain";
                 break;
             }
-            why = walk_indirect(vq, e, &d);
+            why = walk_indirect(vq, &c, &d);
             break;
         }
-        why = map_buffer(vq, e, &d);
+        why = add_range(&c, &d);
         if (why || !(d.flags & VRING_DESC_F_NEXT))
             break;
         if (d.next >= vq->num) {
@@ -309,6 +363,8 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
         }
         idx = d.next;
     }
+    if (!why)
+        why = map_chain(vq, e, &c);
     if (why)
         return fail(vq, e, why);
 

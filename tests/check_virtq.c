@@ -40,7 +40,7 @@ static uint64_t feats = VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
 
 static void setup_with(uint64_t f)
 {
-    struct vmsg_vq_mem mem = { tmap, tunmap, &L.dev };
+    struct vmsg_vq_mem mem = { .map = tmap, .unmap = tunmap, .ctx = &L.dev };
     uint64_t ra;
     void *rm;
 
@@ -396,6 +396,124 @@ START_TEST(reset_recovers_and_stale_push_ignored)
 }
 END_TEST
 
+/* A bus that maps a request's buffers in one call (Xen without persistent
+ * grants); batch_refuse: 0 maps, else the errno it fails with. */
+static int batch_calls, batch_unmaps, batch_refuse;
+
+struct tbatch {
+    unsigned n;
+    void *p[8];
+    size_t len[8];
+};
+
+static void *tmap_batch(void *ctx, const struct vmsg_dma_range *r, unsigned n, void **ptr)
+{
+    struct vmsg_bus *bus = ctx;
+    struct tbatch *b;
+    unsigned i;
+
+    batch_calls++;
+    if (batch_refuse) {
+        errno = batch_refuse;
+        return NULL;
+    }
+    ck_assert_uint_le(n, 8);
+    b = calloc(1, sizeof(*b));
+    for (i = 0; i < n; i++) {
+        size_t got = (size_t)r[i].len;
+
+        ptr[i] = b->p[i] = bus->ops->dma_map(bus, r[i].addr, &got, r[i].write);
+        ck_assert_ptr_nonnull(ptr[i]);
+        ck_assert_uint_eq(got, r[i].len);
+        b->len[i] = got;
+    }
+    b->n = n;
+    return b;
+}
+
+static void tunmap_batch(void *ctx, void *h)
+{
+    struct vmsg_bus *bus = ctx;
+    struct tbatch *b = h;
+    unsigned i;
+
+    batch_unmaps++;
+    for (i = 0; i < b->n; i++)
+        bus->ops->dma_unmap(bus, b->p[i], b->len[i]);
+    free(b);
+}
+
+static void use_batch(int refuse, bool split)
+{
+    batch_calls = batch_unmaps = 0;
+    batch_refuse = refuse;
+    L.split_pages = split;
+    Q.mem.map_batch = tmap_batch;
+    Q.mem.unmap_batch = tunmap_batch;
+}
+
+START_TEST(batch_maps_a_request_in_one_call)
+{
+    uint32_t len = 0;
+
+    use_batch(0, false);
+    add2(100, 10000);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    ck_assert_int_eq(batch_calls, 1);
+    ck_assert_ptr_nonnull(E->batch);
+    ck_assert_uint_eq(E->out_num, 1);
+    ck_assert_uint_eq(E->in_num, 1);
+    ck_assert_ptr_eq(E->iov[0].iov_base, buf);
+    ck_assert_uint_eq(E->iov[1].iov_len, 10000);
+    ck_assert_uint_eq(E->in_len, 10000);
+    vmsg_vq_push(&Q, E, 7);
+    ck_assert_int_eq(batch_unmaps, 1);
+    ck_assert_ptr_eq(vmsg_vring_get_used(&R, &len), &tok1);
+    ck_assert_uint_eq(len, 7);
+    add2(8, 8);                               /* released by discard too */
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    vmsg_vq_discard(&Q, E);
+    ck_assert_int_eq(batch_unmaps, 2);
+    ck_assert_ptr_null(E->batch);
+}
+END_TEST
+
+START_TEST(batch_declined_maps_one_by_one)
+{
+    use_batch(EOPNOTSUPP, true);
+    add2(100, 10000);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    ck_assert_int_eq(batch_calls, 1);
+    ck_assert_ptr_null(E->batch);
+    ck_assert_uint_eq(E->out_num, 1);
+    ck_assert_uint_eq(E->in_num, 3);          /* split at pages: 4096 x 2 + 1808 */
+    ck_assert_uint_eq(E->in_len, 10000);
+    vmsg_vq_push(&Q, E, 0);
+    ck_assert_int_eq(batch_unmaps, 0);
+}
+END_TEST
+
+START_TEST(hostile_batch_refused)
+{
+    use_batch(EFAULT, false);
+    add2(100, 200);
+    expect_broken("not mapped");
+    ck_assert_int_eq(batch_calls, 1);
+    ck_assert_int_eq(batch_unmaps, 0);
+}
+END_TEST
+
+START_TEST(hostile_chain_checked_before_batch)
+{
+    use_batch(0, false);
+    set_desc(0, buf_addr, 8, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
+    set_desc(1, buf_addr, 8, 0, 0);           /* readable after writable */
+    publish(0);
+    expect_broken("readable descriptor after a writable one");
+    ck_assert_int_eq(batch_calls, 0);          /* nothing mapped at all */
+}
+END_TEST
+
 START_TEST(setup_rejects_bad_rings)
 {
     struct vmsg_vq_mem mem = Q.mem;
@@ -544,6 +662,10 @@ static Suite *virtq_suite(void)
     tcase_add_test(tc, hostile_too_many_pieces);
     tcase_add_test(tc, hostile_indirect_table_unmapped);
     tcase_add_test(tc, reset_recovers_and_stale_push_ignored);
+    tcase_add_test(tc, batch_maps_a_request_in_one_call);
+    tcase_add_test(tc, batch_declined_maps_one_by_one);
+    tcase_add_test(tc, hostile_batch_refused);
+    tcase_add_test(tc, hostile_chain_checked_before_batch);
     tcase_add_test(tc, setup_rejects_bad_rings);
     tcase_add_test(tc, event_idx_notification_suppression);
     tcase_add_test(tc, no_event_idx_flags);

@@ -433,6 +433,17 @@ static void ep_dma_unmap(struct vmsg_bus *bus, void *ptr, size_t len)
         ep_of(bus)->prims->dma_unmap(ep_of(bus)->ctx, ptr, len);
 }
 
+static void *ep_dma_map_batch(struct vmsg_bus *bus, const struct vmsg_dma_range *r,
+                              unsigned n, void **ptr)
+{
+    return ep_of(bus)->prims->dma_map_batch(ep_of(bus)->ctx, r, n, ptr);
+}
+
+static void ep_dma_unmap_batch(struct vmsg_bus *bus, void *handle)
+{
+    ep_of(bus)->prims->dma_unmap_batch(ep_of(bus)->ctx, handle);
+}
+
 int vmsg_ring_ep_init(struct vmsg_ring_ep *ep, enum vmsg_role role,
                       void *ring, uint32_t max_msg,
                       const struct vmsg_ring_prims *prims, void *ctx)
@@ -457,6 +468,10 @@ int vmsg_ring_ep_init(struct vmsg_ring_ep *ep, enum vmsg_role role,
     } else {
         ep->ops.dma_map = ep_dma_map;
         ep->ops.dma_unmap = ep_dma_unmap;
+        if (prims->dma_map_batch && prims->dma_unmap_batch) {
+            ep->ops.dma_map_batch = ep_dma_map_batch;
+            ep->ops.dma_unmap_batch = ep_dma_unmap_batch;
+        }
     }
     ep->prims = prims;
     ep->ctx = ctx;

@@ -37,6 +37,9 @@ struct vmsg_ring_prims {
     /* Device role: map driver memory (may shorten *len); release it. */
     void *(*dma_map)(void *ctx, uint64_t addr, size_t *len, bool write);
     void (*dma_unmap)(void *ctx, void *ptr, size_t len);
+    /* Device role, optional: see vmsg_bus_ops.dma_map_batch. */
+    void *(*dma_map_batch)(void *ctx, const struct vmsg_dma_range *r, unsigned n, void **ptr);
+    void (*dma_unmap_batch)(void *ctx, void *handle);
 };
 
 struct vmsg_ring_ep {

@@ -39,6 +39,13 @@ struct vmsg_bus;
 /* A message the bus received outside a transfer (events, requests). */
 typedef void vmsg_bus_rx_fn(void *opaque, const void *msg, size_t len);
 
+/* One buffer of a request, for dma_map_batch(). */
+struct vmsg_dma_range {
+    uint64_t addr;
+    uint64_t len;
+    bool write;                   /* the device writes it */
+};
+
 struct vmsg_bus_ops {
     const char *name;
 
@@ -84,6 +91,17 @@ struct vmsg_bus_ops {
                      bool write);
     /* Device role, optional: release a dma_map() result. */
     void (*dma_unmap)(struct vmsg_bus *bus, void *ptr, size_t len);
+    /*
+     * Device role, optional: map @n ranges at once, none shortened, into
+     * ptr[0..n), where one call costs less than n dma_map() calls (Xen
+     * without persistent grants: one hypercall and one mmap for a whole
+     * request instead of one per page).  Returns a handle for
+     * dma_unmap_batch(), or NULL with errno EOPNOTSUPP (use dma_map() for
+     * these) or another errno (a range is not the driver's to give).
+     */
+    void *(*dma_map_batch)(struct vmsg_bus *bus, const struct vmsg_dma_range *r,
+                           unsigned n, void **ptr);
+    void (*dma_unmap_batch)(struct vmsg_bus *bus, void *handle);
 
     /* Optional: free the bus's private state. */
     void (*release)(struct vmsg_bus *bus);

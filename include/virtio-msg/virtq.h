@@ -29,11 +29,17 @@
 
 #define VMSG_VQ_MAX_IOV 512
 
+struct vmsg_dma_range;
+
 /* How the device side reaches driver memory. */
 struct vmsg_vq_mem {
     void *(*map)(void *ctx, uint64_t addr, size_t *len, bool write);
     void (*unmap)(void *ctx, void *ptr, size_t len);   /* optional */
     void *ctx;
+    /* Optional, both or neither: a request's buffers in one call (the
+     * bus's dma_map_batch; NULL + EOPNOTSUPP: map them one by one). */
+    void *(*map_batch)(void *ctx, const struct vmsg_dma_range *r, unsigned n, void **ptr);
+    void (*unmap_batch)(void *ctx, void *handle);
 };
 
 /* One popped request: readable pieces first, then writable ones. */
@@ -44,6 +50,7 @@ struct vmsg_vq_elem {
     uint32_t epoch;            /* queue epoch at pop; stale after a reset */
     uint64_t out_len;
     uint64_t in_len;
+    void *batch;               /* map_batch() handle of every iov, or NULL */
     struct iovec iov[VMSG_VQ_MAX_IOV];
 };
 

@@ -2,12 +2,15 @@
 /*
  * Fuzz the device-side virtqueue walker over hostile driver memory.
  * Input: byte 0 = log2 ring size (mod 9), byte 1 = flags (bit 0 EVENT_IDX,
- * bit 1 INDIRECT, bit 2 page-split mappings), the rest is copied into
+ * bit 1 INDIRECT, bit 2 page-split mappings, bit 3 a bus that maps a
+ * request's buffers in one call), the rest is copied into
  * driver memory where the rings and buffers live.  Property: no crash, no
  * over-read, every mapping released.  Buffers may overlap the rings: the
  * harness scribbles over every buffer it is given, as a racing driver
  * would.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -27,6 +30,49 @@ static void funmap(void *ctx, void *p, size_t l)
 {
     struct vmsg_bus *b = ctx;
     b->ops->dma_unmap(b, p, l);
+}
+
+/* Batch mapping as Xen without persistent grants does it: all or nothing;
+ * a range the bus would shorten is declined (mapped one by one instead). */
+struct fbatch {
+    unsigned n;
+    void *p[VMSG_VQ_MAX_IOV];
+    size_t len[VMSG_VQ_MAX_IOV];
+};
+
+static void funmap_batch(void *ctx, void *h)
+{
+    struct fbatch *b = h;
+    unsigned i;
+
+    for (i = 0; i < b->n; i++)
+        funmap(ctx, b->p[i], b->len[i]);
+    free(b);
+}
+
+static void *fmap_batch(void *ctx, const struct vmsg_dma_range *r, unsigned n, void **ptr)
+{
+    struct fbatch *b = calloc(1, sizeof(*b));
+    unsigned i;
+
+    if (!b)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        size_t got = (size_t)r[i].len;
+
+        FUZZ_CHECK(r[i].len > 0 && r[i].addr + r[i].len > r[i].addr);
+        ptr[i] = fmap(ctx, r[i].addr, &got, r[i].write);
+        if (!ptr[i] || got != r[i].len) {
+            if (ptr[i])
+                funmap(ctx, ptr[i], got);
+            funmap_batch(ctx, b);
+            errno = ptr[i] ? EOPNOTSUPP : EFAULT;
+            return NULL;
+        }
+        b->p[b->n] = ptr[i];
+        b->len[b->n++] = got;
+    }
+    return b;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -52,7 +98,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     l.split_pages = data[1] & 4;
     m = l.drv.ops->dma_alloc(&l.drv, MEM, &base);
     memcpy(m, data + 2, size - 2 < MEM ? size - 2 : MEM);
-    mem = (struct vmsg_vq_mem){ fmap, funmap, &l.dev };
+    mem = (struct vmsg_vq_mem){ .map = fmap, .unmap = funmap, .ctx = &l.dev };
+    if (data[1] & 8) {
+        mem.map_batch = fmap_batch;
+        mem.unmap_batch = funmap_batch;
+    }
     memset(&vq, 0, sizeof(vq));
     /* rings at the start of the region, buffers anywhere in it */
     if (vmsg_vq_setup(&vq, &mem, num, base, base + 16u * num,
