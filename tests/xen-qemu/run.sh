@@ -55,9 +55,9 @@ grep '^XT: ' "$log" | sed 's/^XT: //'
 # Benchmark figures (not pass/fail): the virtio-msg disk vs Xen's blkfront,
 # same image, same boot.
 if grep -q '^XB: pair ' "$log"; then
-    echo "xen-qemu bench (TCG, 1 vCPU guest; ratio = virtio-msg / blkfront: the median of the ratios of 100 ms chunks run alternately on both disks):"
+    echo "xen-qemu bench (TCG, 1 vCPU guest; ratio = virtio-msg / blkfront: the median of the ratios of pairs of chunks run alternately on both disks, 500 ms each unless vmsg_chunk= says; totals: the ratio of the whole runs):"
     grep '^XB: pair ' "$log" | awk '{ u = $3 == "randread" ? "IOPS" : "MB/s"; a = $3 == "randread" ? $6 : $4; b = $3 == "randread" ? $7 : $5
-        printf "  %-9s virtio-msg %8.1f %s  blkfront %8.1f %s  ratio %.2fx  (%d chunk pairs, %.2f-%.2fx)\n", $3, a, u, b, u, $8, $11, $9, $10 }'
+        printf "  %-9s virtio-msg %8.1f %s  blkfront %8.1f %s  ratio %.2fx  (totals %.2fx; %d chunk pairs, %.2f-%.2fx)\n", $3, a, u, b, u, $8, (b > 0 ? a / b : 0), $11, $9, $10 }'
 fi
 pass=$(grep -c '^XT: ok ' "$log")
 fail=$(grep -c '^XT: not ok ' "$log")
