@@ -2,6 +2,7 @@
 /* The reference frontend on the Xen bus ("xen:DEVID"). */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "front.h"
 
@@ -11,18 +12,23 @@
 
 int vf_connect_xen(struct vf *vf, const char *devid, int wait_ms)
 {
-    const char *pool = getenv("VMSG_XEN_POOL_PAGES");
+    const char *pool = getenv("VMSG_XEN_POOL_PAGES"), *pers = getenv("VMSG_XEN_PERSISTENT");
     uint32_t id, pages = VMSG_XEN_POOL_PAGES;
+    unsigned flags = 0;
     int rc;
 
     if (xsu_parse_uint(devid, 0x7FFFFFFF, &id))
         return -EINVAL;
     if (pool && (xsu_parse_uint(pool, 65536, &pages) || pages == 0))
         return -EINVAL;
+    if (pers && strcmp(pers, "0") && strcmp(pers, "1"))
+        return -EINVAL;
+    if (pers && !strcmp(pers, "0"))
+        flags |= VMSG_XEN_FE_TRANSIENT;   /* the backend maps per request */
     vf->xen = calloc(1, sizeof(*vf->xen));
     if (!vf->xen)
         return -ENOMEM;
-    rc = vmsg_xen_fe_connect(vf->xen, id, pages, wait_ms);
+    rc = vmsg_xen_fe_connect(vf->xen, id, pages, flags, wait_ms);
     if (rc) {
         free(vf->xen);
         vf->xen = NULL;

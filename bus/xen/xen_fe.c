@@ -148,7 +148,7 @@ static int publish(struct vmsg_xen_fe *fe, const uint32_t *refs)
             rc = xsu_printf(fe->xs, t, path, "%u", VMSG_XEN_MAX_MSG);
         snprintf(path, sizeof(path), "%s/feature-persistent", fe->fe_path);
         if (!rc)
-            rc = xsu_printf(fe->xs, t, path, "1");
+            rc = xsu_printf(fe->xs, t, path, "%d", !fe->transient);
         snprintf(path, sizeof(path), "%s/state", fe->fe_path);
         if (!rc)
             rc = xsu_printf(fe->xs, t, path, "%d", VMSG_XB_INITIALISED);
@@ -187,7 +187,7 @@ static void release(struct vmsg_xen_fe *fe)
 }
 
 int vmsg_xen_fe_connect(struct vmsg_xen_fe *fe, uint32_t devid,
-                        uint32_t pool_pages, int wait_ms)
+                        uint32_t pool_pages, unsigned flags, int wait_ms)
 {
     char path[160], *s;
     uint32_t *refs, be_max = VMSG_DEFAULT_MAX_SIZE, agreed, total;
@@ -197,8 +197,9 @@ int vmsg_xen_fe_connect(struct vmsg_xen_fe *fe, uint32_t devid,
     fe->port = -1;
     fe->share.fd = -1;
     fe->devid = devid;
-    if (pool_pages == 0 || pool_pages > 65536)
+    if (pool_pages == 0 || pool_pages > 65536 || (flags & ~VMSG_XEN_FE_TRANSIENT))
         return -EINVAL;
+    fe->transient = flags & VMSG_XEN_FE_TRANSIENT;
     fe->xs = xs_open(0);
     if (!fe->xs)
         return -ENOSYS;

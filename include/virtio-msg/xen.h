@@ -51,17 +51,24 @@ struct vmsg_xen_fe {
     void *ring;                      /* = share.mem */
     int port;
     bool connected;
+    bool transient;                  /* published feature-persistent=0 */
 };
+
+/* Publish feature-persistent=0: the backend then maps each request's
+ * buffers and releases them before it answers (the pool's grants are
+ * kept all the same).  For tests of that path; slower. */
+#define VMSG_XEN_FE_TRANSIENT 1u
 
 /**
  * vmsg_xen_fe_connect - connect device/virtio_msg/@devid of this domain:
  * wait up to @wait_ms for the backend's InitWait, share the ring and a
  * DMA pool of @pool_pages with it, bind an event channel, publish them
- * and wait for Connected.  0 or -errno (-ENOENT: no such device;
- * -ETIMEDOUT: the backend did not answer; -ENOSYS: no Xen here).
+ * (feature-persistent=1 unless @flags has VMSG_XEN_FE_TRANSIENT) and wait
+ * for Connected.  0 or -errno (-ENOENT: no such device; -ETIMEDOUT: the
+ * backend did not answer; -ENOSYS: no Xen here; -EINVAL: bad arguments).
  */
 int vmsg_xen_fe_connect(struct vmsg_xen_fe *fe, uint32_t devid,
-                        uint32_t pool_pages, int wait_ms);
+                        uint32_t pool_pages, unsigned flags, int wait_ms);
 /* Closing -> wait (bounded) for the backend -> unshare -> Closed. */
 void vmsg_xen_fe_close(struct vmsg_xen_fe *fe);
 
