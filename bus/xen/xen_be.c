@@ -198,10 +198,13 @@ static void *be_dma_map_batch(void *ctx, const struct vmsg_dma_range *r, unsigne
         return NULL;
     }
     for (i = 0; i < n; i++) {
-        if (!vmsg_gdma_split(r[i].addr, &gref, &off) || r[i].len == 0 ||
-            r[i].len > (uint64_t)BATCH_MAX_PAGES * PG) {
+        if (!vmsg_gdma_split(r[i].addr, &gref, &off) || r[i].len == 0) {
             be->map_fails++;
             errno = EFAULT;
+            return NULL;
+        }
+        if (r[i].len > (uint64_t)BATCH_MAX_PAGES * PG) {
+            errno = EOPNOTSUPP;      /* too big for one map: one by one */
             return NULL;
         }
         pages = (uint32_t)((off + r[i].len + PG - 1) / PG);
