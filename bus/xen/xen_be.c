@@ -61,21 +61,29 @@ static int be_wait(void *ctx, int timeout_ms)
     return 0;
 }
 
-static uint8_t *map_refs(struct vmsg_xen_be *be, uint32_t gref, uint32_t n,
-                         bool rw)
+/* One gntdev mapping of @n pages, counted. */
+static uint8_t *map_list(struct vmsg_xen_be *be, const uint32_t *refs, uint32_t n, bool rw)
 {
-    uint32_t refs[MAP_MAX_PAGES], i;
-    uint8_t *p;
+    uint8_t *p = xengnttab_map_domain_grant_refs((xengnttab_handle *)be->xgt, n, be->fe_domid,
+                                                 (uint32_t *)refs,
+                                                 PROT_READ | (rw ? PROT_WRITE : 0));
 
-    for (i = 0; i < n; i++)
-        refs[i] = gref + i;
-    p = xengnttab_map_domain_grant_refs((xengnttab_handle *)be->xgt, n, be->fe_domid, refs,
-                                        PROT_READ | (rw ? PROT_WRITE : 0));
     if (p)
         be->maps++;
     else
         be->map_fails++;
     return p;
+}
+
+/* @n pages of consecutive refs from @gref. */
+static uint8_t *map_refs(struct vmsg_xen_be *be, uint32_t gref, uint32_t n,
+                         bool rw)
+{
+    uint32_t refs[MAP_MAX_PAGES], i;
+
+    for (i = 0; i < n; i++)
+        refs[i] = gref + i;
+    return map_list(be, refs, n, rw);
 }
 
 static void unmap_pages(struct vmsg_xen_be *be, void *p, uint32_t n)
@@ -198,26 +206,16 @@ static void *be_dma_map_batch(void *ctx, const struct vmsg_dma_range *r, unsigne
         return NULL;
     }
     for (i = 0; i < n; i++) {
-        if (!vmsg_gdma_split(r[i].addr, &gref, &off) || r[i].len == 0) {
-            be->map_fails++;
-            errno = EFAULT;
-            return NULL;
-        }
-        if (r[i].len > (uint64_t)BATCH_MAX_PAGES * PG) {
-            errno = EOPNOTSUPP;      /* too big for one map: one by one */
-            return NULL;
-        }
+        if (!vmsg_gdma_split(r[i].addr, &gref, &off) || r[i].len == 0)
+            goto fault;
+        if (r[i].len > (uint64_t)BATCH_MAX_PAGES * PG)
+            goto one_by_one;
         pages = (uint32_t)((off + r[i].len + PG - 1) / PG);
-        if (gref > UINT32_MAX - pages) {
-            be->map_fails++;
-            errno = EFAULT;
-            return NULL;
-        }
+        if (gref > UINT32_MAX - pages)
+            goto fault;
         cnt[r[i].write] += pages;
-        if (cnt[r[i].write] > BATCH_MAX_PAGES) {
-            errno = EOPNOTSUPP;      /* too big for one map: one by one */
-            return NULL;
-        }
+        if (cnt[r[i].write] > BATCH_MAX_PAGES)
+            goto one_by_one;
     }
     b = calloc(1, sizeof(*b));
     refs = malloc((size_t)(cnt[0] + cnt[1]) * sizeof(*refs));
@@ -240,11 +238,8 @@ static void *be_dma_map_batch(void *ctx, const struct vmsg_dma_range *r, unsigne
     for (w = 0; w < 2; w++) {
         if (!cnt[w])
             continue;
-        b->base[w] = xengnttab_map_domain_grant_refs((xengnttab_handle *)be->xgt, cnt[w],
-                                                     be->fe_domid, refs + (w ? cnt[0] : 0),
-                                                     PROT_READ | (w ? PROT_WRITE : 0));
+        b->base[w] = map_list(be, refs + (w ? cnt[0] : 0), cnt[w], w);
         if (!b->base[w]) {
-            be->map_fails++;
             if (w && b->base[0])
                 unmap_pages(be, b->base[0], cnt[0]);
             free(b);
@@ -253,12 +248,19 @@ static void *be_dma_map_batch(void *ctx, const struct vmsg_dma_range *r, unsigne
             return NULL;
         }
         b->npages[w] = cnt[w];
-        be->maps++;
     }
     for (i = 0; i < n; i++)
         ptr[i] = b->base[r[i].write] + (uintptr_t)ptr[i];
     free(refs);
     return b;
+
+fault:
+    be->map_fails++;
+    errno = EFAULT;
+    return NULL;
+one_by_one:
+    errno = EOPNOTSUPP;              /* too big for one map: one by one */
+    return NULL;
 }
 
 static void be_dma_unmap_batch(void *ctx, void *handle)
