@@ -3,6 +3,8 @@
 # xl-virtio-msg, then drive the tests; the domU agent runs the frontend.
 # Results are TAP lines prefixed "XT: " on the serial console.
 t() { cut -d' ' -f1 /proc/uptime; }
+# karg NAME: the value of NAME=VALUE on dom0's command line (VMSG_DOM0_ARGS).
+karg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 n=0; fails=0
 ok() { n=$((n + 1)); echo "XT: ok $n - $*"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "XT: not ok $n - $*"; }
@@ -22,7 +24,7 @@ xenconsoled --pid-file=/var/run/xen/xenconsoled.pid --log=guest --log-dir=/var/l
 echo "dom0: xenstored and xenconsoled up at $(t)s"
 
 # vmsg_poll_max=US on the kernel command line: the backend's --poll-max.
-poll_max=$(sed -n 's/.*vmsg_poll_max=\([0-9]*\).*/\1/p' /proc/cmdline)
+poll_max=$(karg vmsg_poll_max)
 start_backend() {  # start_backend [ARGS...]
     virtio-msg-backend --xen --verbose ${poll_max:+--poll-max $poll_max} "$@" 2>>/var/log/vmsg-backend.log &
     BE=$!
@@ -310,7 +312,7 @@ linux_guest() {
     M=/lib/modules
     # vmsg_vmx=pool_pages=0 (colons for spaces; QEMU splits modules at commas)
     # module parameters for A/B runs.
-    VMXP=$(sed -n 's/.*vmsg_vmx=\([^ ]*\).*/\1/p' /proc/cmdline | tr : ' ')
+    VMXP=$(karg vmsg_vmx | tr : ' ')
     rpc 60 "for m in virtio_ring virtio virtio_blk virtio_console virtio-rng crc16 mbcache jbd2 crc32c_generic ext4; do insmod $M/\$m.ko || exit 1; done; echo base-modules-ok"
     res $? "Linux guest: the kernel's own virtio and ext4 modules load"
     rpc 60 "insmod $M/virtio_msg_xen.ko $VMXP && for t in \$(seq 60); do [ -e /dev/vda ] && [ -e /dev/hvc1 ] && grep -q virtio_rng /sys/class/misc/hw_random/rng_available && break; sleep 0.5; done; ls /dev/vd* && cat /sys/class/misc/hw_random/rng_available && ls /dev/hvc*; dmesg | grep -iE 'virtio|vd[a-z]' | tail -c 900"
@@ -365,7 +367,7 @@ linux_guest() {
     # where 100 ms chunks of 30 reads gave skewed ratios (0.84-0.99x by
     # their median when the totals said 1.00-1.14x).
     # vmsg_chunk=MS on dom0's command line changes the chunk length.
-    CH=$(sed -n 's/.*vmsg_chunk=\([0-9]*\).*/\1/p' /proc/cmdline); CH=${CH:-500}
+    CH=$(karg vmsg_chunk); CH=${CH:-500}
     rpc 300 "for m in seqread randread; do blkbench --pair /dev/vda /dev/xvdb \$m 20 $CH 32; done; blkbench --pair /dev/vda /dev/xvdb seqwrite 20 $CH 8 40 50"
     echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^pair ' | sed 's/^/XB: /'
     rpc 30 "for d in /sys/bus/xen/devices/virtio_msg-*; do echo stats \${d##*/} \$(cat \$d/stats); done"
@@ -380,7 +382,7 @@ linux_guest() {
     xl destroy lguest
 }
 # vmsg_only=userspace|hostile|linux on the kernel command line runs one part.
-only=$(sed -n 's/.*vmsg_only=\([a-z]*\).*/\1/p' /proc/cmdline)
+only=$(karg vmsg_only)
 part() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 part userspace && userspace_tests
 part hostile && hostile_tests
