@@ -939,7 +939,7 @@ int main(int argc, char **argv)
         struct epoll_event ev[64];
         bool more = g.backlog || (g.xen && xen_backend_backlog());
         bool block = !g.polling && !more;
-        bool adapt = block && !g.poll_us && g.win.max_us;
+        bool adapt = block && !g.poll_us && poll_window_timed(&g.win);
         unsigned budget;
         int n;
 

@@ -25,6 +25,16 @@ void poll_window_caught(struct poll_window *w)
     w->reopened++;
 }
 
+bool poll_window_timed(struct poll_window *w)
+{
+    if (w->cur_us || w->probing || !w->max_us)
+        return w->max_us != 0;
+    if (++w->closed_sleeps < POLL_TIME_CLOSED_EVERY)
+        return false;
+    w->closed_sleeps = 0;
+    return true;
+}
+
 void poll_window_slept(struct poll_window *w, int64_t gap_us)
 {
     w->probing = false;

@@ -182,6 +182,37 @@ START_TEST(an_outlier_does_not_close_the_window)
 }
 END_TEST
 
+/* The backend reads the clock around a sleep only when the window can use
+ * it: open, probing, or one sleep in POLL_TIME_CLOSED_EVERY while closed
+ * (which still reopens it once gaps turn short). */
+START_TEST(a_closed_window_times_few_sleeps)
+{
+    struct poll_window w = { .max_us = 32, .cur_us = 32 };
+    unsigned timed = 0;
+    int i;
+
+    for (i = 0; i < 10; i++)
+        ck_assert(poll_window_timed(&w));            /* open: every sleep */
+    for (i = 0; i < 8; i++)                           /* long gaps close it */
+        poll_window_slept(&w, 3000);
+    ck_assert_uint_eq(w.cur_us, 0);
+    for (i = 0; i < 10 * POLL_TIME_CLOSED_EVERY; i++)
+        timed += poll_window_timed(&w);
+    ck_assert_uint_eq(timed, 10);
+    for (i = 0; i < POLL_TIME_CLOSED_EVERY; i++) {  /* gaps turn short */
+        if (poll_window_timed(&w)) {
+            poll_window_slept(&w, 10);
+            break;
+        }
+    }
+    ck_assert_uint_eq(w.cur_us, POLL_WINDOW_START_US);
+    ck_assert(poll_window_timed(&w));
+    w = (struct poll_window){ .max_us = 0 };          /* never spins: never timed */
+    for (i = 0; i < 2 * POLL_TIME_CLOSED_EVERY; i++)
+        ck_assert(!poll_window_timed(&w));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("poll_window");
@@ -195,6 +226,7 @@ static Suite *suite(void)
     tcase_add_test(tc, no_probe_without_max);
     tcase_add_test(tc, probe_ends_the_sleeping_lock_in);
     tcase_add_test(tc, an_outlier_does_not_close_the_window);
+    tcase_add_test(tc, a_closed_window_times_few_sleeps);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -56,7 +56,7 @@ static int ep_wait(struct vmsg_ring_ep *ep, int timeout_ms)
 static int put_msg(struct vmsg_ring_ep *ep, const void *msg, size_t len)
 {
     bool driver = ep->bus.role == VMSG_ROLE_DRIVER;
-    int64_t end = now_ms() + (driver ? ep->timeout_ms : VMSG_RING_EP_TX_WAIT_MS);
+    int64_t end = -1;                /* the clock only once the ring is full */
     int rc;
 
     for (;;) {
@@ -64,7 +64,9 @@ static int put_msg(struct vmsg_ring_ep *ep, const void *msg, size_t len)
         if (rc != -EAGAIN)
             break;
         ep->prims->notify(ep->ctx);  /* the peer is behind: nudge it */
-        if (now_ms() >= end) {
+        if (end < 0)
+            end = now_ms() + (driver ? ep->timeout_ms : VMSG_RING_EP_TX_WAIT_MS);
+        else if (now_ms() >= end) {
             rc = driver ? -ETIMEDOUT : -EPIPE;
             if (!driver)
                 ep->dead = true;     /* a frontend that stops reading */
@@ -99,20 +101,20 @@ static int put_msg(struct vmsg_ring_ep *ep, const void *msg, size_t len)
 }
 
 /* Device: give the kick owed for messages put while serving (if owed for
- * @min_age_us at least), unless the driver says it is awake (it reads that
- * flag after our puts: the fence in vmsg_ring_peer_polls).  @serving:
- * whether we go on serving.  Only the loop thread flushes and writes
- * ep->serving; other threads may set kick_owed (under the lock), so the
- * unlocked look is atomic, and a kick it misses goes with the flush that
- * ends the pass. */
-static void flush_kick(struct vmsg_ring_ep *ep, bool serving, int64_t min_age_us)
+ * @min_age_us at least, by the clock @now the caller read), unless
+ * the driver says it is awake (it reads that flag after our puts: the
+ * fence in vmsg_ring_peer_polls).  @serving: whether we go on serving.
+ * Only the loop thread flushes and writes ep->serving; other threads may
+ * set kick_owed (under the lock), so the unlocked look is atomic, and a
+ * kick it misses goes with the flush that ends the pass. */
+static void flush_kick(struct vmsg_ring_ep *ep, bool serving, int64_t min_age_us, int64_t now)
 {
     bool owed;
 
     if (serving && ep->serving && !__atomic_load_n(&ep->kick_owed, __ATOMIC_RELAXED))
         return;                      /* the common case: nothing owed */
     pthread_mutex_lock(&ep->lock);
-    owed = ep->kick_owed && (min_age_us == 0 || now_us() - ep->owed_since_us >= min_age_us);
+    owed = ep->kick_owed && (min_age_us == 0 || now - ep->owed_since_us >= min_age_us);
     if (owed)
         __atomic_store_n(&ep->kick_owed, false, __ATOMIC_RELAXED);
     ep->serving = serving;
@@ -363,23 +365,32 @@ int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep)
 int vmsg_ring_ep_serve(struct vmsg_ring_ep *ep)
 {
     int n, count = 0;
-    int64_t t0, t1;
+    int64_t t0 = -1, t1;             /* when the message began, if timed */
 
     if (!ep->polling)
         vmsg_ring_set_polling(&ep->rx, true);
-    flush_kick(ep, true, 0);
-    t0 = now_us();
+    flush_kick(ep, true, 0, 0);
     while (!ep->dead && (n = vmsg_ring_get(&ep->rx, ep->rxbuf, ep->max_msg)) > 0) {
+        /* The clock only where a kick can come to be owed (put_msg owes
+         * one only with more messages waiting): a clock read is a system
+         * call in a Xen PV dom0, and a lone request needs none. */
+        if (t0 < 0 && (__atomic_load_n(&ep->kick_owed, __ATOMIC_RELAXED) ||
+                       vmsg_ring_pending(&ep->rx)))
+            t0 = now_us();
         ep->msgs_in++;
         count++;
         vmsg_bus_deliver(&ep->bus, ep->rxbuf, (size_t)n);
         if (count >= DRAIN_BATCH)
             break;
+        if (!__atomic_load_n(&ep->kick_owed, __ATOMIC_RELAXED)) {
+            t0 = -1;
+            continue;
+        }
         t1 = now_us();
-        flush_kick(ep, true, t1 - t0 >= KICK_AGE_US ? 0 : KICK_AGE_US);
+        flush_kick(ep, true, t0 >= 0 && t1 - t0 >= KICK_AGE_US ? 0 : KICK_AGE_US, t1);
         t0 = t1;
     }
-    flush_kick(ep, false, 0);
+    flush_kick(ep, false, 0, 0);
     if (ep->dead || ep->rx.broken) {
         ep->dead = true;
         return -EPROTO;
