@@ -29,7 +29,7 @@ bool poll_window_timed(struct poll_window *w)
 {
     if (w->cur_us || w->probing || !w->max_us)
         return w->max_us != 0;
-    if (++w->closed_sleeps < POLL_TIME_CLOSED_EVERY)
+    if (++w->closed_sleeps < w->time_closed_every)
         return false;
     w->closed_sleeps = 0;
     return true;

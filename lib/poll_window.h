@@ -39,7 +39,7 @@
 #define POLL_MAX_DEFAULT_US 32       /* backend --poll-max default */
 #define POLL_PROBE_EVERY 16          /* a closed window spins once in this many waits */
 #define POLL_MISSES_TO_SHRINK 2      /* gaps over the maximum in a row before it shrinks */
-#define POLL_TIME_CLOSED_EVERY 8     /* a closed window times one sleep in this many */
+#define POLL_TIME_CLOSED_EVERY 8     /* where the clock is slow: see poll_window_timed() */
 #define POLL_STR_(x) #x
 #define POLL_XSTR_(x) POLL_STR_(x)
 #define POLL_MAX_DEFAULT_STR POLL_XSTR_(POLL_MAX_DEFAULT_US)
@@ -49,6 +49,7 @@ struct poll_window {
     unsigned cur_us;                 /* spin this long now */
     unsigned probe_every;            /* closed: a probe once in this many waits (0: never) */
     unsigned closed_waits;           /* waits since the last probe, while closed */
+    unsigned time_closed_every;      /* closed: time one sleep in this many (0, 1: all) */
     unsigned closed_sleeps;          /* sleeps since the last timed one, while closed */
     unsigned misses;                 /* gaps over the maximum in a row */
     unsigned probes, reopened;       /* probes made, and those that caught work */
@@ -64,10 +65,11 @@ void poll_window_caught(struct poll_window *w);
 
 /* Whether to time the sleep about to begin (and report it with
  * poll_window_slept()): always while the window is open or probing; while
- * it is closed, one sleep in POLL_TIME_CLOSED_EVERY, enough to see gaps
- * turn short and reopen it.  Reading the clock is a system call in a Xen
- * PV domain (no vDSO with its clock source): two a request that a closed
- * window has no use for. */
+ * it is closed, one sleep in time_closed_every, enough to see gaps turn
+ * short and reopen it.  For a side whose clock is a system call (a Xen PV
+ * domain: its clock source has no vDSO), where two reads a request that a
+ * closed window has no use for cost more than the window saves; where the
+ * clock is cheap every sleep is timed and the window reopens at once. */
 bool poll_window_timed(struct poll_window *w);
 
 /* The side slept: @gap_us is the time from its last work (backend) or
