@@ -20,7 +20,7 @@ default="decode virtq device ring xlentry store"
 status=0
 for name in ${FUZZ_TARGETS:-$default}; do
     extra=""
-    [ "$name" = xsconnect ] && extra="-I$src/bus/xen $src/bus/xen/xen_be.c $src/bus/xen/xs_util.c"
+    [ "$name" = xsconnect ] && extra="-I$src/bus/xen $src/bus/xen/xen_be.c $src/bus/xen/xs_util.c $src/tests/fake_xen.c"
     bin="$work/fuzz_$name"
     if ! $cc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
         -I"$src/include" -I"$src/lib" -o "$bin" "$src/tests/fuzz/fuzz_$name.c" $libsrc $extra; then
