@@ -31,6 +31,7 @@
 #include "spec.h"
 #include "virtio-msg/host.h"
 #include "virtio-msg/store.h"
+#include "virtio-msg/xen.h"
 #include "../bus/host/store_server.h"
 
 #define MAX_CONNS 256
@@ -79,6 +80,7 @@ static struct {
     unsigned long long spins, spin_found; /* spins begun; rings served by them */
     int64_t yielded_at;              /* the adaptive spin's last yield (or work) */
     int64_t clock_ns;                /* what a clock read costs here */
+    unsigned grant_copy_max;         /* --grant-copy-max (Xen) */
     int conn_hi;                     /* conns[] at and above this are unused */
     bool polling;                    /* spinning now (rings say so) */
 } g;
@@ -531,6 +533,12 @@ static void usage(FILE *o)
           "  connected frontends with EVENT_DEVICE READY, removed ones REMOVED.\n"
           "  SIGUSR1 logs what is held: frontends, grant mappings, event channels, fds.\n"
           "  -v, --verbose       report connections and statistics\n", o);
+    fprintf(o, "      --grant-copy-max BYTES  Xen, frontends without persistent grants:\n"
+               "                      copy requests in and out (grant copy) when the\n"
+               "                      device writes at most BYTES of them (a read of\n"
+               "                      up to BYTES, any write), map the others\n"
+               "                      (default %u; 0: map all)\n",
+            VMSG_XEN_COPY_MAX_DEFAULT);
 }
 
 static void store_set(const struct dev_spec *s, const char *leaf, const char *value)
@@ -857,6 +865,7 @@ int main(int argc, char **argv)
         { "store", required_argument, NULL, 'S' },
         { "poll", required_argument, NULL, 'P' },
         { "poll-max", required_argument, NULL, 'M' },
+        { "grant-copy-max", required_argument, NULL, 'G' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -869,6 +878,7 @@ int main(int argc, char **argv)
 
     g.socket_path = VMSG_HOST_DEFAULT_SOCKET;
     g.win.max_us = POLL_MAX_DEFAULT_US;
+    g.grant_copy_max = VMSG_XEN_COPY_MAX_DEFAULT;
     while ((opt = getopt_long(argc, argv, "s:c:d:xvh", lo, NULL)) != -1) {
         switch (opt) {
         case 's': g.socket_path = optarg; break;
@@ -883,6 +893,18 @@ int main(int argc, char **argv)
         case 'o': g.once = true; break;
         case 'x': g.xen = true; break;
         case 'S': g.store_path = optarg; break;
+        case 'G': {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+
+            if (*optarg < '0' || *optarg > '9' || *end || v > VMSG_XEN_COPY_MAX_LIMIT) {
+                logmsg("--grant-copy-max %s: expected bytes, 0..%u", optarg,
+                       VMSG_XEN_COPY_MAX_LIMIT);
+                return 2;
+            }
+            g.grant_copy_max = (unsigned)v;
+            break;
+        }
         case 'P':
         case 'M': {
             char *end;
@@ -931,9 +953,10 @@ int main(int argc, char **argv)
     g.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
     g.listen_fd = -1;
     if (g.xen) {
-        static struct xen_backend_env xenv = { loop_watch, loop_unwatch, logmsg, false };
+        static struct xen_backend_env xenv = { loop_watch, loop_unwatch, logmsg, false, 0 };
 
         xenv.verbose = g.verbose;
+        xenv.grant_copy_max = g.grant_copy_max;
         if (xen_backend_start(&xenv, err, sizeof(err))) {
             logmsg("%s", err);
             return 1;

@@ -130,10 +130,11 @@ static void disconnect(struct xdev *d, const char *why)
     d->model->dev = NULL;
     vmsg_xen_be_close(&d->be);
     LOG("dom%u/%u disconnected%s%s: %llu messages in, %llu out, %llu dropped, "
-        "%llu grant maps, %llu still held", d->fe_domid, d->devid,
+        "%llu grant maps, %llu requests copied, %llu still held", d->fe_domid, d->devid,
         why ? ": " : "", why ? why : "", (unsigned long long)in,
         (unsigned long long)out, (unsigned long long)d->dropped,
-        (unsigned long long)d->be.maps, (unsigned long long)vmsg_xen_be_held(&d->be));
+        (unsigned long long)d->be.maps, (unsigned long long)d->be.copies,
+        (unsigned long long)vmsg_xen_be_held(&d->be));
     d->connected = false;
     }
 }
@@ -146,6 +147,7 @@ static void connect_fe(struct xdev *d)
     rc = vmsg_xen_be_connect(&d->be, x.xs, (struct xenevtchn_handle *)x.xce,
                              (struct xengntdev_handle *)x.xgt, d->fe_domid, d->fe_path,
                              VMSG_XEN_MAX_MSG, err, sizeof(err));
+    d->be.copy_max = x.env->grant_copy_max;
     if (rc == 0)
         rc = vmsg_dev_init(&d->dev, &d->be.ep.bus, 0, &d->model->desc, d->model->ops,
                            d->model->state);

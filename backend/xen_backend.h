@@ -11,6 +11,7 @@ struct xen_backend_env {
     void (*unwatch)(void *loop, int fd);
     void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
     bool verbose;
+    unsigned grant_copy_max;         /* --grant-copy-max */
 };
 
 /* Open the Xen handles, take every device under our backend/virtio_msg

@@ -83,6 +83,7 @@ static uint32_t crc32(const uint8_t *p, size_t n, uint32_t crc)
 }
 
 #define VERIFY_MAX_QD 64
+#define READ_CHUNK 256u           /* sectors a "blk read" request asks for */
 
 /* One random write range of 1..128 sectors inside @span. */
 static void pick_range(uint64_t *s, uint64_t span, uint64_t *sec, uint64_t *n)
@@ -327,13 +328,17 @@ static int cmd_blk(struct vf *vf, int argc, char **argv)
     if (rc)
         return fail("blk", rc);
     if (!strcmp(argv[0], "read") && argc == 3) {
-        uint64_t sec = strtoull(argv[1], NULL, 0), n = strtoull(argv[2], NULL, 0), i;
-        uint8_t buf[512];
-        for (i = 0; i < n && rc == 0; i++) {
-            rc = vf_blk_io(&b, VF_BLK_T_IN, sec + i, buf, sizeof(buf));
-            if (rc == 0 && fwrite(buf, 1, sizeof(buf), stdout) != sizeof(buf))
+        uint64_t sec = strtoull(argv[1], NULL, 0), n = strtoull(argv[2], NULL, 0), i, k;
+        uint8_t *buf = malloc(READ_CHUNK * 512);
+
+        rc = buf ? 0 : -ENOMEM;
+        for (i = 0; i < n && rc == 0; i += k) {      /* up to 128 KiB a request */
+            k = n - i < READ_CHUNK ? n - i : READ_CHUNK;
+            rc = vf_blk_io(&b, VF_BLK_T_IN, sec + i, buf, k * 512);
+            if (rc == 0 && fwrite(buf, 512, k, stdout) != k)
                 rc = -EIO;
         }
+        free(buf);
     } else if (!strcmp(argv[0], "write") && argc == 2) {
         uint64_t sec = strtoull(argv[1], NULL, 0);
         uint8_t buf[512];

@@ -71,11 +71,23 @@ tests_fuzz_fuzz_xlentry_SOURCES = tests/fuzz/fuzz_xlentry.c tools/xl_entry.c too
 if HAVE_XEN
 check_PROGRAMS += tests/fuzz/fuzz_xsconnect
 TESTS += tests/fuzz/replay-xsconnect.sh
-tests_fuzz_fuzz_xsconnect_SOURCES = tests/fuzz/fuzz_xsconnect.c bus/xen/xen_be.c bus/xen/xs_util.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_xsconnect_SOURCES = tests/fuzz/fuzz_xsconnect.c tests/fake_xen.c tests/fake_xen.h \
+	bus/xen/xen_be.c bus/xen/xs_util.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_xsconnect_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bus/xen $(XEN_CFLAGS)
 tests_fuzz_fuzz_xsconnect_LDADD = libvirtio-msg.la
 endif
-EXTRA_DIST += tests/fuzz/fuzz_xsconnect.c tests/fuzz/replay-xsconnect.sh
+# The Xen backend's grant copy and batch map, against fake grants.
+if HAVE_XEN
+check_PROGRAMS += tests/check_xen_dma
+TESTS += tests/check_xen_dma
+tests_check_xen_dma_SOURCES = tests/check_xen_dma.c tests/fake_xen.c tests/fake_xen.h \
+	bus/xen/xen_be.c bus/xen/xs_util.c $(HARNESS)
+tests_check_xen_dma_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bus/xen $(XEN_CFLAGS)
+tests_check_xen_dma_CFLAGS = $(TEST_CFLAGS)
+tests_check_xen_dma_LDADD = $(TEST_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz_xsconnect.c tests/fuzz/replay-xsconnect.sh tests/check_xen_dma.c \
+	tests/fake_xen.c tests/fake_xen.h
 EXTRA_DIST += tests/fuzz/replay-decode.sh tests/fuzz/replay-virtq.sh \
 	tests/fuzz/replay-device.sh tests/fuzz/replay-ring.sh tests/fuzz/replay-xlentry.sh \
 	tests/fuzz/replay-store.sh tests/fuzz/run-libfuzzer.sh tools/xl_entry.c tools/xl_entry.h \

@@ -180,19 +180,139 @@ static void be_dma_unmap(void *ctx, void *ptr, size_t len)
 }
 
 /*
- * Without persistent grants, a request's buffers are mapped together: one
- * gntdev map (one hypercall, one mmap) for the ranges the device reads and
- * one for those it writes, instead of one per buffer (a 1 MiB write from a
- * Linux guest is 256 one-page buffers; mapped one by one it ran at a
- * twentieth of blkfront's speed).  Readable ranges are mapped read-only:
- * the frontend may have granted them so.
+ * Without persistent grants, a request's buffers are taken together:
+ *
+ * - a request whose device-writable part is small (be->copy_max bytes or
+ *   less, by default VMSG_XEN_COPY_MAX_DEFAULT: a read of up to 64 KiB,
+ *   a write of any size) is copied, as QEMU's xen-block does: one
+ *   grant-copy call brings in every buffer (the device-writable ones too,
+ *   so what the device leaves unwritten goes back as it was) and one
+ *   takes the device-writable ones back after.  A map costs a gntdev
+ *   ioctl and an mmap per direction and its unmap a TLB flush; in
+ *   Xen-in-QEMU, against blkfront in the same boot, 4 KiB random reads
+ *   ran at 0.43x mapped and 0.53-0.59x copied, 1 MiB writes at 0.56x and
+ *   0.67x.  The copy also means the frontend cannot change a buffer while
+ *   the device works on it.
+ * - a large read is mapped (copying it in and out again would move its
+ *   data three times; 1 MiB reads ran at 0.54x mapped, 0.53x copied): one
+ *   gntdev map for the ranges the device reads and one for those it
+ *   writes, instead of one per buffer (a 1 MiB request from a Linux guest
+ *   is 256 one-page buffers; mapped one by one it ran at a twentieth of
+ *   blkfront's speed).  Readable ranges are mapped read-only: the
+ *   frontend may have granted them so.
  */
 #define BATCH_MAX_PAGES 1024u
 
+enum { BATCH_MAP, BATCH_COPY };
+
 struct map_batch {
+    unsigned kind;                   /* BATCH_MAP */
     uint8_t *base[2];                /* [0] device reads, [1] device writes */
     uint32_t npages[2];
 };
+
+struct copy_batch {
+    unsigned kind;                   /* BATCH_COPY */
+    unsigned n;                      /* ranges */
+    uint32_t pages;                  /* grant pages they touch */
+    uint8_t *buf;                    /* the ranges' bytes, one after another */
+    struct vmsg_dma_range r[];
+};
+
+/* Grant-copy segments between the ranges' grants (one segment per page a
+ * range touches) and @buf: into @buf (all ranges), or back out of it
+ * (@out: the device-writable ranges only).  Returns the count. */
+static uint32_t copy_segs(const struct vmsg_xen_be *be, const struct copy_batch *c, bool out,
+                          xengnttab_grant_copy_segment_t *seg)
+{
+    uint32_t k = 0, gref = 0, off = 0, chunk;
+    uint64_t left;
+    size_t pos = 0;
+    unsigned i;
+
+    for (i = 0; i < c->n; i++) {
+        if (out && !c->r[i].write) {
+            pos += c->r[i].len;
+            continue;
+        }
+        vmsg_gdma_split(c->r[i].addr, &gref, &off);
+        for (left = c->r[i].len; left; left -= chunk, pos += chunk, gref++, off = 0) {
+            chunk = left < PG - off ? (uint32_t)left : PG - off;
+            seg[k] = (xengnttab_grant_copy_segment_t){ .len = (uint16_t)chunk };
+            if (out) {
+                seg[k].source.virt = c->buf + pos;
+                seg[k].dest.foreign.ref = gref;
+                seg[k].dest.foreign.offset = (uint16_t)off;
+                seg[k].dest.foreign.domid = (uint16_t)be->fe_domid;
+                seg[k].flags = GNTCOPY_dest_gref;
+            } else {
+                seg[k].source.foreign.ref = gref;
+                seg[k].source.foreign.offset = (uint16_t)off;
+                seg[k].source.foreign.domid = (uint16_t)be->fe_domid;
+                seg[k].dest.virt = c->buf + pos;
+                seg[k].flags = GNTCOPY_source_gref;
+            }
+            k++;
+        }
+    }
+    return k;
+}
+
+/* One grant-copy call for @c's ranges, in or @out; 0, or -EFAULT if the
+ * call or any segment failed (a grant the frontend does not give us). */
+static int copy_run(struct vmsg_xen_be *be, const struct copy_batch *c, bool out)
+{
+    xengnttab_grant_copy_segment_t *seg = malloc((size_t)c->pages * sizeof(*seg));
+    uint32_t n, i;
+    int rc = 0;
+
+    if (!seg)
+        return -ENOMEM;
+    n = copy_segs(be, c, out, seg);
+    if (n && xengnttab_grant_copy((xengnttab_handle *)be->xgt, n, seg))
+        rc = -EFAULT;
+    for (i = 0; i < n && rc == 0; i++)
+        if (seg[i].status != GNTST_okay)
+            rc = -EFAULT;
+    free(seg);
+    if (rc)
+        be->copy_fails++;
+    return rc;
+}
+
+static void *copy_in(struct vmsg_xen_be *be, const struct vmsg_dma_range *r, unsigned n,
+                     uint32_t pages, size_t total, void **ptr)
+{
+    struct copy_batch *c = malloc(sizeof(*c) + (size_t)n * sizeof(*r));
+    size_t pos = 0;
+    unsigned i;
+    int rc;
+
+    if (c)
+        c->buf = malloc(total);
+    if (!c || !c->buf) {
+        free(c);
+        errno = ENOMEM;
+        return NULL;
+    }
+    c->kind = BATCH_COPY;
+    c->n = n;
+    c->pages = pages;
+    memcpy(c->r, r, (size_t)n * sizeof(*r));
+    rc = copy_run(be, c, false);
+    if (rc) {
+        free(c->buf);
+        free(c);
+        errno = -rc;
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        ptr[i] = c->buf + pos;
+        pos += r[i].len;
+    }
+    be->copies++;
+    return c;
+}
 
 static void *be_dma_map_batch(void *ctx, const struct vmsg_dma_range *r, unsigned n,
                               void **ptr)
@@ -200,6 +320,7 @@ static void *be_dma_map_batch(void *ctx, const struct vmsg_dma_range *r, unsigne
     struct vmsg_xen_be *be = be_of(ctx);
     struct map_batch *b;
     uint32_t *refs, cnt[2] = { 0, 0 }, at[2] = { 0, 0 }, gref, off, pages, i, k, w;
+    uint64_t total = 0, wbytes = 0;
 
     if (be->cache) {                 /* persistent: the cache maps once */
         errno = EOPNOTSUPP;
@@ -214,9 +335,13 @@ static void *be_dma_map_batch(void *ctx, const struct vmsg_dma_range *r, unsigne
         if (gref > UINT32_MAX - pages)
             goto fault;
         cnt[r[i].write] += pages;
+        total += r[i].len;
+        wbytes += r[i].write ? r[i].len : 0;
         if (cnt[r[i].write] > BATCH_MAX_PAGES)
             goto one_by_one;
     }
+    if (be->copy_max && wbytes <= be->copy_max)
+        return copy_in(be, r, n, cnt[0] + cnt[1], (size_t)total, ptr);
     b = calloc(1, sizeof(*b));
     refs = malloc((size_t)(cnt[0] + cnt[1]) * sizeof(*refs));
     if (!b || !refs) {
@@ -225,6 +350,7 @@ static void *be_dma_map_batch(void *ctx, const struct vmsg_dma_range *r, unsigne
         errno = ENOMEM;
         return NULL;
     }
+    b->kind = BATCH_MAP;
     /* refs[0 .. cnt[0]): the readable ranges' pages, then the writable. */
     for (i = 0; i < n; i++) {
         w = r[i].write;
@@ -263,12 +389,23 @@ one_by_one:
     return NULL;
 }
 
+/* A copied request goes back (its device-writable ranges) even when it
+ * is only discarded: we brought those in, so nothing the frontend had
+ * there changes except what the device wrote.  A frontend that revoked a
+ * grant meanwhile loses what the device wrote there (counted). */
 static void be_dma_unmap_batch(void *ctx, void *handle)
 {
     struct vmsg_xen_be *be = be_of(ctx);
+    struct copy_batch *c = handle;
     struct map_batch *b = handle;
     unsigned w;
 
+    if (c->kind == BATCH_COPY) {
+        copy_run(be, c, true);
+        free(c->buf);
+        free(c);
+        return;
+    }
     for (w = 0; w < 2; w++)
         if (b->base[w])
             unmap_pages(be, b->base[w], b->npages[w]);
@@ -297,6 +434,7 @@ int vmsg_xen_be_connect(struct vmsg_xen_be *be, struct xs_handle *xs,
 
     memset(be, 0, sizeof(*be));
     be->port = -1;
+    be->copy_max = VMSG_XEN_COPY_MAX_DEFAULT;
     be->xce = xce;
     be->xgt = xgt;
     be->fe_domid = fe_domid;

@@ -84,7 +84,15 @@ struct vmsg_xen_be {
     int port;                        /* our local port, -1 if unbound */
     struct vmsg_xen_mapcache *cache; /* NULL: map per request */
     uint64_t maps, unmaps, map_fails;
+    uint64_t copies, copy_fails;     /* small requests copied (no persistent grants) */
+    uint32_t copy_max;               /* without persistent grants: copy a request with
+                                      * up to this many device-writable bytes, map
+                                      * larger ones */
 };
+
+/* Grant copy beats a map and unmap but for large reads (bus/xen/xen_be.c). */
+#define VMSG_XEN_COPY_MAX_DEFAULT 65536u
+#define VMSG_XEN_COPY_MAX_LIMIT (1u << 22)
 
 /**
  * vmsg_xen_be_connect - read the frontend's transport nodes under
