@@ -177,6 +177,34 @@ START_TEST(bad_grants_fail_cleanly)
 }
 END_TEST
 
+/* Requests kept in flight cannot make the backend hold more than
+ * VMSG_XEN_COPY_HELD_MAX of copies: past it, requests are mapped. */
+START_TEST(copies_held_are_bounded)
+{
+    enum { PAGES = 32, FIT = VMSG_XEN_COPY_HELD_MAX / (PAGES * PG), N = FIT + 2 };
+    struct vmsg_dma_range w[2] = {
+        { vmsg_gdma_addr(0, 0), PAGES * PG, false }, /* a 128 KiB write */
+        { vmsg_gdma_addr(PAGES, 0), 1, true },
+    };
+    static void *h[N];
+    void *ptr[2];
+    int i;
+
+    connect_be("0");
+    for (i = 0; i < N; i++) {
+        h[i] = map_batch(w, 2, ptr);
+        ck_assert_ptr_nonnull(h[i]);
+    }
+    ck_assert_uint_le(be.copy_held, VMSG_XEN_COPY_HELD_MAX);
+    ck_assert_uint_eq(be.copies, FIT - 1);           /* each is 128 KiB and a byte */
+    ck_assert_int_eq(fake_maps, 1 + 3 * 2);          /* the ring, then 3 mapped */
+    for (i = 0; i < N; i++)
+        unmap_batch(h[i]);
+    ck_assert_uint_eq(be.copy_held, 0);
+    close_be();
+}
+END_TEST
+
 /* With persistent grants the batch is declined: the cache maps once. */
 START_TEST(persistent_declines_the_batch)
 {
@@ -200,6 +228,7 @@ static Suite *suite(void)
     tcase_add_test(tc, small_read_is_copied_in_and_back);
     tcase_add_test(tc, large_write_copied_large_read_mapped);
     tcase_add_test(tc, bad_grants_fail_cleanly);
+    tcase_add_test(tc, copies_held_are_bounded);
     tcase_add_test(tc, persistent_declines_the_batch);
     suite_add_tcase(s, tc);
     return s;

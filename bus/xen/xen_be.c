@@ -215,6 +215,7 @@ struct copy_batch {
     unsigned kind;                   /* BATCH_COPY */
     unsigned n;                      /* ranges */
     uint32_t pages;                  /* grant pages they touch */
+    size_t total;                    /* bytes in buf */
     uint8_t *buf;                    /* the ranges' bytes, one after another */
     struct vmsg_dma_range r[];
 };
@@ -298,6 +299,7 @@ static void *copy_in(struct vmsg_xen_be *be, const struct vmsg_dma_range *r, uns
     c->kind = BATCH_COPY;
     c->n = n;
     c->pages = pages;
+    c->total = total;
     memcpy(c->r, r, (size_t)n * sizeof(*r));
     rc = copy_run(be, c, false);
     if (rc) {
@@ -306,6 +308,7 @@ static void *copy_in(struct vmsg_xen_be *be, const struct vmsg_dma_range *r, uns
         errno = -rc;
         return NULL;
     }
+    __atomic_add_fetch(&be->copy_held, total, __ATOMIC_RELAXED);
     for (i = 0; i < n; i++) {
         ptr[i] = c->buf + pos;
         pos += r[i].len;
@@ -340,7 +343,11 @@ static void *be_dma_map_batch(void *ctx, const struct vmsg_dma_range *r, unsigne
         if (cnt[r[i].write] > BATCH_MAX_PAGES)
             goto one_by_one;
     }
-    if (be->copy_max && wbytes <= be->copy_max)
+    /* A frontend keeps as many requests in flight as it likes: past
+     * VMSG_XEN_COPY_HELD_MAX of copies held, it gets maps (bounded by
+     * gntdev's grant limit) instead of more of our memory. */
+    if (be->copy_max && wbytes <= be->copy_max &&
+        __atomic_load_n(&be->copy_held, __ATOMIC_RELAXED) + total <= VMSG_XEN_COPY_HELD_MAX)
         return copy_in(be, r, n, cnt[0] + cnt[1], (size_t)total, ptr);
     b = calloc(1, sizeof(*b));
     refs = malloc((size_t)(cnt[0] + cnt[1]) * sizeof(*refs));
@@ -402,6 +409,7 @@ static void be_dma_unmap_batch(void *ctx, void *handle)
 
     if (c->kind == BATCH_COPY) {
         copy_run(be, c, true);
+        __atomic_sub_fetch(&be->copy_held, c->total, __ATOMIC_RELAXED);
         free(c->buf);
         free(c);
         return;

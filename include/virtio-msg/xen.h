@@ -88,11 +88,14 @@ struct vmsg_xen_be {
     uint32_t copy_max;               /* without persistent grants: copy a request with
                                       * up to this many device-writable bytes, map
                                       * larger ones */
+    uint64_t copy_held;              /* bytes of copied requests not yet done */
 };
 
 /* Grant copy beats a map and unmap but for large reads (bus/xen/xen_be.c). */
 #define VMSG_XEN_COPY_MAX_DEFAULT 65536u
 #define VMSG_XEN_COPY_MAX_LIMIT (1u << 22)
+/* Copies held by one device's requests in flight, at most (then maps). */
+#define VMSG_XEN_COPY_HELD_MAX (32u << 20)
 
 /**
  * vmsg_xen_be_connect - read the frontend's transport nodes under
