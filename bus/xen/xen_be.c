@@ -217,6 +217,8 @@ struct copy_batch {
     uint32_t pages;                  /* grant pages they touch */
     size_t total;                    /* bytes in buf */
     uint8_t *buf;                    /* the ranges' bytes, one after another */
+    xengnttab_grant_copy_segment_t *seg;  /* room for @pages, kept for the copy
+                                           * back (which must not fail to allocate) */
     struct vmsg_dma_range r[];
 };
 
@@ -263,36 +265,43 @@ static uint32_t copy_segs(const struct vmsg_xen_be *be, const struct copy_batch 
  * call or any segment failed (a grant the frontend does not give us). */
 static int copy_run(struct vmsg_xen_be *be, const struct copy_batch *c, bool out)
 {
-    xengnttab_grant_copy_segment_t *seg = malloc((size_t)c->pages * sizeof(*seg));
+    xengnttab_grant_copy_segment_t *seg = c->seg;
     uint32_t n, i;
     int rc = 0;
 
-    if (!seg)
-        return -ENOMEM;
     n = copy_segs(be, c, out, seg);
     if (n && xengnttab_grant_copy((xengnttab_handle *)be->xgt, n, seg))
         rc = -EFAULT;
     for (i = 0; i < n && rc == 0; i++)
         if (seg[i].status != GNTST_okay)
             rc = -EFAULT;
-    free(seg);
     if (rc)
         be->copy_fails++;
     return rc;
 }
 
+static void copy_free(struct copy_batch *c)
+{
+    free(c->seg);
+    free(c->buf);
+    free(c);
+}
+
 static void *copy_in(struct vmsg_xen_be *be, const struct vmsg_dma_range *r, unsigned n,
                      uint32_t pages, size_t total, void **ptr)
 {
-    struct copy_batch *c = malloc(sizeof(*c) + (size_t)n * sizeof(*r));
+    struct copy_batch *c = calloc(1, sizeof(*c) + (size_t)n * sizeof(*r));
     size_t pos = 0;
     unsigned i;
     int rc;
 
-    if (c)
+    if (c) {
         c->buf = malloc(total);
-    if (!c || !c->buf) {
-        free(c);
+        c->seg = malloc((size_t)pages * sizeof(*c->seg));
+    }
+    if (!c || !c->buf || !c->seg) {
+        if (c)
+            copy_free(c);
         errno = ENOMEM;
         return NULL;
     }
@@ -303,8 +312,7 @@ static void *copy_in(struct vmsg_xen_be *be, const struct vmsg_dma_range *r, uns
     memcpy(c->r, r, (size_t)n * sizeof(*r));
     rc = copy_run(be, c, false);
     if (rc) {
-        free(c->buf);
-        free(c);
+        copy_free(c);
         errno = -rc;
         return NULL;
     }
@@ -322,7 +330,7 @@ static void *be_dma_map_batch(void *ctx, const struct vmsg_dma_range *r, unsigne
 {
     struct vmsg_xen_be *be = be_of(ctx);
     struct map_batch *b;
-    uint32_t *refs, cnt[2] = { 0, 0 }, at[2] = { 0, 0 }, gref, off, pages, i, k, w;
+    uint32_t *refs, cnt[2] = { 0, 0 }, at[2] = { 0, 0 }, gref = 0, off = 0, pages, i, k, w;
     uint64_t total = 0, wbytes = 0;
 
     if (be->cache) {                 /* persistent: the cache maps once */
@@ -347,8 +355,12 @@ static void *be_dma_map_batch(void *ctx, const struct vmsg_dma_range *r, unsigne
      * VMSG_XEN_COPY_HELD_MAX of copies held, it gets maps (bounded by
      * gntdev's grant limit) instead of more of our memory. */
     if (be->copy_max && wbytes <= be->copy_max &&
-        __atomic_load_n(&be->copy_held, __ATOMIC_RELAXED) + total <= VMSG_XEN_COPY_HELD_MAX)
-        return copy_in(be, r, n, cnt[0] + cnt[1], (size_t)total, ptr);
+        __atomic_load_n(&be->copy_held, __ATOMIC_RELAXED) + total <= VMSG_XEN_COPY_HELD_MAX) {
+        void *h = copy_in(be, r, n, cnt[0] + cnt[1], (size_t)total, ptr);
+
+        if (h || errno != ENOMEM)
+            return h;                /* short of memory: map it instead */
+    }
     b = calloc(1, sizeof(*b));
     refs = malloc((size_t)(cnt[0] + cnt[1]) * sizeof(*refs));
     if (!b || !refs) {
@@ -410,8 +422,7 @@ static void be_dma_unmap_batch(void *ctx, void *handle)
     if (c->kind == BATCH_COPY) {
         copy_run(be, c, true);
         __atomic_sub_fetch(&be->copy_held, c->total, __ATOMIC_RELAXED);
-        free(c->buf);
-        free(c);
+        copy_free(c);
         return;
     }
     for (w = 0; w < 2; w++)
