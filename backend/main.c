@@ -357,14 +357,30 @@ static void conn_hangup(void *opaque)
         conn_close(c, NULL);
 }
 
+/* Has @c's frontend closed its socket (its hang-up not handled yet)? */
+static bool peer_gone(struct conn *c)
+{
+    char b;
+    ssize_t n = recv(c->be.sock, &b, 1, MSG_DONTWAIT | MSG_PEEK);
+
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
 static int domid_allowed(void *opaque, uint32_t domid)
 {
     int i, has = 0;
 
     (void)opaque;
     for (i = 0; i < MAX_CONNS; i++)
-        if (g.conns[i].used && g.conns[i].be.domid == domid)
-            return -EEXIST;
+        if (g.conns[i].used && g.conns[i].be.domid == domid) {
+            /* A frontend that exits and starts again can connect before
+             * we see its old socket's hang-up (the two may come in one
+             * batch of events, the accept first): the old connection is
+             * then over, not a second frontend for the domain. */
+            if (!peer_gone(&g.conns[i]))
+                return -EEXIST;
+            conn_close(&g.conns[i], NULL);
+        }
     for (i = 0; i < g.specs.n; i++)
         has |= g.specs.s[i].domid == domid;
     return has ? 0 : -ENODEV;
