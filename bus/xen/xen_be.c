@@ -240,22 +240,14 @@ static uint32_t copy_segs(const struct vmsg_xen_be *be, const struct copy_batch 
         }
         vmsg_gdma_split(c->r[i].addr, &gref, &off);
         for (left = c->r[i].len; left; left -= chunk, pos += chunk, gref++, off = 0) {
+            union xengnttab_copy_ptr g = { .foreign = { gref, (uint16_t)off,
+                                                        (uint16_t)be->fe_domid } };
+            union xengnttab_copy_ptr v = { .virt = c->buf + pos };
+
             chunk = left < PG - off ? (uint32_t)left : PG - off;
-            seg[k] = (xengnttab_grant_copy_segment_t){ .len = (uint16_t)chunk };
-            if (out) {
-                seg[k].source.virt = c->buf + pos;
-                seg[k].dest.foreign.ref = gref;
-                seg[k].dest.foreign.offset = (uint16_t)off;
-                seg[k].dest.foreign.domid = (uint16_t)be->fe_domid;
-                seg[k].flags = GNTCOPY_dest_gref;
-            } else {
-                seg[k].source.foreign.ref = gref;
-                seg[k].source.foreign.offset = (uint16_t)off;
-                seg[k].source.foreign.domid = (uint16_t)be->fe_domid;
-                seg[k].dest.virt = c->buf + pos;
-                seg[k].flags = GNTCOPY_source_gref;
-            }
-            k++;
+            seg[k++] = (xengnttab_grant_copy_segment_t){
+                .source = out ? v : g, .dest = out ? g : v, .len = (uint16_t)chunk,
+                .flags = out ? GNTCOPY_dest_gref : GNTCOPY_source_gref };
         }
     }
     return k;

@@ -86,20 +86,22 @@ res $? "blk: 64 random writes read back with checksums ($T0 -> $(t)s)"
 # before it answers: data intact through both, nothing held afterwards.
 # The random writes (up to 128 KiB) and 512-byte reads back are copied;
 # then 1 MiB read in 128 KiB requests is mapped and compared with the image.
+# last_close MARK: the backend's last "disconnected" line for device 0 since
+# log line MARK; count_in WHAT: the count before WHAT in it ($line).
+last_close() { tail -n +"$1" /var/log/vmsg-backend.log | grep "/0 disconnected" | tail -n 1; }
+count_in() { echo "$line" | sed -n "s/.* \([0-9]*\) $1.*/\1/p"; }
 mark=$(wc -l < /var/log/vmsg-backend.log)
 rpc 300 "VMSG_XEN_PERSISTENT=0 $FRONT 0 blk verify 43 64 8"; rc=$?
-line=$(tail -n +$mark /var/log/vmsg-backend.log | grep "/0 disconnected" | tail -n 1)
-echo "  $line"
-copies=$(echo "$line" | sed -n 's/.* \([0-9]*\) requests copied.*/\1/p')
+line=$(last_close $mark); echo "  $line"
+copies=$(count_in "requests copied")
 [ $rc -eq 0 ] && [ "${copies:-0}" -ge 128 ] && echo "$line" | grep -q " 0 still held"
 res $? "blk without persistent grants: 64 random writes at queue depth 8 read back, ${copies:-?} requests copied, none held after"
 mark=$(wc -l < /var/log/vmsg-backend.log)
 rpc 120 "VMSG_XEN_PERSISTENT=0 $FRONT 0 blk read 0 2048 | md5sum"; rc=$?
 want=$(dd if=/root/disk.img bs=512 count=2048 2>/dev/null | md5sum | cut -d' ' -f1)
-line=$(tail -n +$mark /var/log/vmsg-backend.log | grep "/0 disconnected" | tail -n 1)
-echo "  $line"
-maps=$(echo "$line" | sed -n 's/.* \([0-9]*\) grant maps.*/\1/p')
-copies=$(echo "$line" | sed -n 's/.* \([0-9]*\) requests copied.*/\1/p')
+line=$(last_close $mark); echo "  $line"
+maps=$(count_in "grant maps")
+copies=$(count_in "requests copied")
 [ $rc -eq 0 ] && echo "$OUT" | grep -q "$want" && [ "${copies:-1}" -eq 0 ] && [ "${maps:-0}" -ge 16 ] &&
     echo "$line" | grep -q " 0 still held"
 res $? "blk without persistent grants: 1 MiB read in 128 KiB requests, mapped (${maps:-?} grant maps), matches the image, none held after"
