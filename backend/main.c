@@ -27,6 +27,7 @@
 
 #include "models.h"
 #include "poll_window.h"
+#include "wake_cost.h"
 #include "xen_backend.h"
 #include "spec.h"
 #include "virtio-msg/host.h"
@@ -80,6 +81,7 @@ static struct {
     unsigned long long spins, spin_found; /* spins begun; rings served by them */
     int64_t yielded_at;              /* the adaptive spin's last yield (or work) */
     int64_t clock_ns;                /* what a clock read costs here */
+    int64_t wake_ns;                 /* what a sleep and wake-up cost here */
     unsigned grant_copy_max;         /* --grant-copy-max (Xen) */
     int conn_hi;                     /* conns[] at and above this are unused */
     bool polling;                    /* spinning now (rings say so) */
@@ -256,6 +258,10 @@ static int64_t now_us(void)
  * clocksource xen).  Where it is slow, a closed window times only some
  * sleeps (poll_window_timed()). */
 #define CLOCK_SLOW_NS 1000
+/* Where a wake-up costs this much (an emulated or heavily shared CPU) the
+ * default window catches nothing: say so at start. */
+#define WAKE_ROUNDS 15
+#define WAKE_SLOW_NS 100000
 
 static int64_t clock_cost_ns(void)
 {
@@ -492,9 +498,10 @@ static void status(void)
     logmsg("status: %d host frontend(s), %llu host grant mapping(s), %d open fd(s)",
            conns, held, fds);
     logmsg("spin: %s window %u us (max %u); %llu spin(s), %llu found work; "
-           "clock read %lld ns, %s",
+           "wake-up %lld ns, clock read %lld ns, %s",
            g.poll_us ? "fixed" : "adaptive", g.poll_us ? g.poll_us : g.win.cur_us,
-           g.poll_us ? g.poll_us : g.win.max_us, g.spins, g.spin_found, (long long)g.clock_ns,
+           g.poll_us ? g.poll_us : g.win.max_us, g.spins, g.spin_found, (long long)g.wake_ns,
+           (long long)g.clock_ns,
            g.win.time_closed_every > 1 ? "a closed window times some sleeps" : "every sleep timed");
     if (g.store)
         logmsg("store: %u node(s), %u watch(es), %d client(s)",
@@ -994,6 +1001,14 @@ int main(int argc, char **argv)
     g.clock_ns = clock_cost_ns();
     if (g.clock_ns >= CLOCK_SLOW_NS)
         g.win.time_closed_every = POLL_TIME_CLOSED_EVERY;
+    g.wake_ns = wake_cost_ns(WAKE_ROUNDS);
+    if (g.verbose)
+        logmsg("a clock read costs %lld ns, a sleep and wake-up %lld ns", (long long)g.clock_ns,
+               (long long)g.wake_ns);
+    if (g.wake_ns >= WAKE_SLOW_NS && !g.poll_us && g.win.max_us == POLL_MAX_DEFAULT_US)
+        logmsg("a wake-up costs %lld us here: a frontend's request waits for one unless the "
+               "backend spins (--poll-max, e.g. 5000, with a vCPU to spare)",
+               (long long)g.wake_ns / 1000);
     if (g.verbose && g.listen_fd >= 0)
         logmsg("listening on %s with %d device(s)", g.socket_path, g.specs.n);
 

@@ -6,10 +6,14 @@
  * the second such gap in a row, or the second without a spin catching
  * work between); a
  * closed window probes with a full spin once in POLL_PROBE_EVERY waits and
- * reopens when the probe catches its work.
+ * reopens when the probe catches its work.  And what a wake-up costs, the
+ * figure the backend reports next to its window.
  */
+#include <errno.h>
+
 #include "harness.h"
 #include "../lib/poll_window.h"
+#include "../lib/wake_cost.h"
 
 START_TEST(max_zero_never_spins)
 {
@@ -218,6 +222,19 @@ START_TEST(a_closed_window_times_few_sleeps)
 }
 END_TEST
 
+/* A real thread woken by a real eventfd: some time, well under a second
+ * (a millisecond under TCG emulation); no rounds is an error. */
+START_TEST(wake_cost_is_measured)
+{
+    int64_t ns = wake_cost_ns(5);
+
+    ck_assert_int_gt(ns, 0);
+    ck_assert_int_lt(ns, 1000000000);
+    ck_assert_int_eq(wake_cost_ns(0), -EINVAL);
+    ck_assert_int_gt(wake_cost_ns(1000), 0);          /* capped, not overrun */
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("poll_window");
@@ -232,6 +249,7 @@ static Suite *suite(void)
     tcase_add_test(tc, probe_ends_the_sleeping_lock_in);
     tcase_add_test(tc, an_outlier_does_not_close_the_window);
     tcase_add_test(tc, a_closed_window_times_few_sleeps);
+    tcase_add_test(tc, wake_cost_is_measured);
     suite_add_tcase(s, tc);
     return s;
 }

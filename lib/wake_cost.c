@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+#include "wake_cost.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAKE_ROUNDS_MAX 64
+
+struct pong {
+    int ping, pong;
+    unsigned rounds;
+};
+
+static int wait_fd(int fd)
+{
+    uint64_t v;
+
+    while (read(fd, &v, sizeof(v)) != sizeof(v))
+        if (errno != EINTR)
+            return -errno;
+    return 0;
+}
+
+static int kick_fd(int fd)
+{
+    uint64_t one = 1;
+
+    while (write(fd, &one, sizeof(one)) != sizeof(one))
+        if (errno != EINTR)
+            return -errno;
+    return 0;
+}
+
+static void *ponger(void *opaque)
+{
+    struct pong *p = opaque;
+    unsigned i;
+
+    for (i = 0; i < p->rounds; i++)
+        if (wait_fd(p->ping) || kick_fd(p->pong))
+            break;
+    return NULL;
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+int64_t wake_cost_ns(unsigned rounds)
+{
+    struct pong p = { .rounds = rounds > WAKE_ROUNDS_MAX ? WAKE_ROUNDS_MAX : rounds };
+    int64_t rtt[WAKE_ROUNDS_MAX];
+    pthread_t th;
+    unsigned i, n = 0;
+    int rc = 0;
+
+    if (!p.rounds)
+        return -EINVAL;
+    p.ping = eventfd(0, EFD_CLOEXEC);
+    p.pong = eventfd(0, EFD_CLOEXEC);
+    if (p.ping < 0 || p.pong < 0)
+        rc = -errno;
+    else if ((rc = -pthread_create(&th, NULL, ponger, &p)) == 0) {
+        for (i = 0; i < p.rounds; i++, n++) {
+            int64_t t = mono_ns();
+
+            if ((rc = kick_fd(p.ping)) || (rc = wait_fd(p.pong)))
+                break;
+            rtt[i] = mono_ns() - t;
+        }
+        if (rc)                      /* let the helper out of its read */
+            kick_fd(p.ping);
+        pthread_join(th, NULL);
+    }
+    if (p.ping >= 0)
+        close(p.ping);
+    if (p.pong >= 0)
+        close(p.pong);
+    if (rc)
+        return rc;
+    qsort(rtt, n, sizeof(rtt[0]), cmp_i64);
+    return rtt[n / 2] / 2;
+}
