@@ -27,9 +27,11 @@ echo "dom0: xenstored and xenconsoled up at $(t)s"
 poll_max=$(karg vmsg_poll_max)
 # vmsg_copy_max=BYTES: the backend's --grant-copy-max (A/B runs).
 copy_max=$(karg vmsg_copy_max)
+# vmsg_poll=US: the backend's --poll (a fixed spin: polling mode).
+poll=$(karg vmsg_poll)
 start_backend() {  # start_backend [ARGS...]
-    virtio-msg-backend --xen --verbose ${poll_max:+--poll-max $poll_max} \
-        ${copy_max:+--grant-copy-max $copy_max} "$@" 2>>/var/log/vmsg-backend.log &
+    ${be_cpu:+taskset -c $be_cpu} virtio-msg-backend --xen --verbose ${poll_max:+--poll-max $poll_max} \
+        ${copy_max:+--grant-copy-max $copy_max} ${poll:+--poll $poll} "$@" 2>>/var/log/vmsg-backend.log &
     BE=$!
 }
 dd if=/dev/zero of=/root/disk.img bs=1M count=16 2>/dev/null
@@ -319,6 +321,25 @@ res $? "xen: after $drounds xl destroys fds ($fds0 -> $fds1), threads ($thr0 -> 
 echo "XT-COUNT xen domains destroyed mid-I/O: $drounds"
 }
 
+# bench_pairs PREFIX: both disks paired chunk by chunk (blkbench --pair),
+# the lines printed as "PREFIX: pair ...", the guest's ring stats, the
+# backend's spin line and the CPU time it used over the whole run
+# ("PREFIX: cpu TICKS SECONDS", both disks' chunks included).
+bench_pairs() {
+    local c0 c1 t0 t1
+    c0=$(awk '{ print $14 + $15 }' /proc/$BE/stat); t0=$(cut -d' ' -f1 /proc/uptime)
+    rpc 300 "for m in seqread randread; do blkbench --pair /dev/vda /dev/xvdb \$m 20 $CH 32; done; blkbench --pair /dev/vda /dev/xvdb seqwrite 20 $CH 8 40 50"
+    c1=$(awk '{ print $14 + $15 }' /proc/$BE/stat); t1=$(cut -d' ' -f1 /proc/uptime)
+    echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^pair ' | sed "s/^/$1: /"
+    echo "$1: cpu $((c1 - c0)) $(awk "BEGIN { print $t1 - $t0 }")"
+    rpc 30 "for d in /sys/bus/xen/devices/virtio_msg-*; do echo stats \${d##*/} \$(cat \$d/stats); done"
+    echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^stats ' | sed 's/^/  /'
+    # The backend's spin: how many requests it found without a wake-up
+    # (logged with the status, just before its "xen status" line).
+    be_status
+    grep "spin:" /var/log/vmsg-backend.log | tail -n 1 | sed 's/^/  backend /'
+}
+
 # ---- a stock Linux domU: Debian's kernel + our module, its own virtio drivers ----
 linux_guest() {
     [ -e /root/domU-linux.cpio.gz ] || { nok "Linux guest: no image with the virtio_msg_xen module"; return; }
@@ -386,14 +407,31 @@ linux_guest() {
     # their median when the totals said 1.00-1.14x).
     # vmsg_chunk=MS on dom0's command line changes the chunk length.
     CH=$(karg vmsg_chunk); CH=${CH:-500}
-    rpc 300 "for m in seqread randread; do blkbench --pair /dev/vda /dev/xvdb \$m 20 $CH 32; done; blkbench --pair /dev/vda /dev/xvdb seqwrite 20 $CH 8 40 50"
-    echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^pair ' | sed 's/^/XB: /'
-    rpc 30 "for d in /sys/bus/xen/devices/virtio_msg-*; do echo stats \${d##*/} \$(cat \$d/stats); done"
-    echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^stats ' | sed 's/^/  /'
-    # The backend's spin: how many requests it found without a wake-up
-    # (logged with the status, just before its "xen status" line).
-    be_status
-    grep "spin:" /var/log/vmsg-backend.log | tail -n 1 | sed 's/^/  backend /'
+    bench_pairs XB
+    # The same against a backend that spins after its work for as long as
+    # requests keep coming within 5 ms (--poll-max 5000: adaptive, asleep
+    # when the guest is idle), the polling mode of a driver domain with a
+    # vCPU to spare.  The guest lets go of its devices while the backend
+    # is restarted with it (unbind, rmmod), then takes them back.
+    # vmsg_bench_poll=US changes the maximum; 0 skips this part.
+    PM=$(karg vmsg_bench_poll); PM=${PM:-5000}
+    if [ "$PM" != 0 ]; then
+    rpc 90 "U=/sys/bus/xen/drivers/virtio_msg; for d in \$U/virtio_msg-*; do echo \${d##*/} > \$U/unbind; done; rmmod virtio_msg_xen && echo unloaded"
+    res $? "Linux guest: devices released for the polling backend"
+    kill $BE; wait $BE 2>/dev/null
+    # A spinning backend gets a physical CPU of its own, as one gives it in
+    # a driver domain: dom0's vCPU 1 alone on pCPU 1 and the backend on it;
+    # dom0's vCPU 0 and the guest share pCPU 0 (blkback's threads run on
+    # either dom0 vCPU).
+    xl vcpu-pin Domain-0 1 1 && xl vcpu-pin Domain-0 0 0 && xl vcpu-pin lguest 0 0
+    res $? "xl vcpu-pin: dom0's vCPU 1 alone on pCPU 1 for the polling backend"
+    be_cpu=1
+    start_backend --poll-max $PM
+    be_cpu=
+    rpc 90 "insmod $M/virtio_msg_xen.ko $VMXP && for t in \$(seq 60); do [ -e /dev/vda ] && break; sleep 0.5; done && sleep 1 && mount -t ext4 /dev/vda /mnt && cd /mnt && md5sum -c /root/sums && cd / && umount /mnt && echo back-ok"
+    echo "$OUT" | grep -q back-ok; res $? "Linux guest: the disk comes back from a backend started with --poll-max $PM, files intact"
+    bench_pairs XBP
+    fi
     rpc 30 "dmesg | grep -iE 'virtio|vd[a-z]|BUG|Oops|WARNING|still' | tail -c 1400; ! dmesg | grep -qE 'BUG|Oops|WARNING|still mapped|still in use'"
     res $? "Linux guest: no oops, warning or leaked grant in dmesg"
     rpc 30 "dmesg | grep -vE 'ACPI|PCI' > /dev/hvc0"
