@@ -1005,7 +1005,8 @@ int main(int argc, char **argv)
     if (g.verbose)
         logmsg("a clock read costs %lld ns, a sleep and wake-up %lld ns", (long long)g.clock_ns,
                (long long)g.wake_ns);
-    if (g.wake_ns >= WAKE_SLOW_NS && !g.poll_us && g.win.max_us == POLL_MAX_DEFAULT_US)
+    if (g.verbose && g.wake_ns >= WAKE_SLOW_NS && !g.poll_us &&
+        g.win.max_us == POLL_MAX_DEFAULT_US)
         logmsg("a wake-up costs %lld us here: a frontend's request waits for one unless the "
                "backend spins (--poll-max, e.g. 5000, with a vCPU to spare)",
                (long long)g.wake_ns / 1000);
