@@ -258,8 +258,9 @@ static int64_t now_us(void)
  * clocksource xen).  Where it is slow, a closed window times only some
  * sleeps (poll_window_timed()). */
 #define CLOCK_SLOW_NS 1000
-/* Where a wake-up costs this much (an emulated or heavily shared CPU) the
- * default window catches nothing: say so at start. */
+/* A wake-up is measured at start (lib/wake_cost.h) with this many round
+ * trips; where it costs WAKE_SLOW_NS or more (an emulated or heavily
+ * shared CPU) the default window catches nothing: --verbose says so. */
 #define WAKE_ROUNDS 15
 #define WAKE_SLOW_NS 100000
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 struct pong {
     int ping, pong;
     unsigned rounds;
+    bool stop;                       /* the measuring side gave up */
 };
 
 static int wait_fd(int fd)
@@ -41,7 +43,8 @@ static void *ponger(void *opaque)
     unsigned i;
 
     for (i = 0; i < p->rounds; i++)
-        if (wait_fd(p->ping) || kick_fd(p->pong))
+        if (wait_fd(p->ping) || __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE) ||
+            kick_fd(p->pong))
             break;
     return NULL;
 }
@@ -83,8 +86,10 @@ int64_t wake_cost_ns(unsigned rounds)
                 break;
             rtt[i] = mono_ns() - t;
         }
-        if (rc)                      /* let the helper out of its read */
+        if (rc) {                    /* let the helper out of its read */
+            __atomic_store_n(&p.stop, true, __ATOMIC_RELEASE);
             kick_fd(p.ping);
+        }
         pthread_join(th, NULL);
     }
     if (p.ping >= 0)
