@@ -407,6 +407,9 @@ linux_guest() {
     # their median when the totals said 1.00-1.14x).
     # vmsg_chunk=MS on dom0's command line changes the chunk length.
     CH=$(karg vmsg_chunk); CH=${CH:-500}
+    # vmsg_pin=1: the default rows in the polling rows' placement too (A/B).
+    [ "$(karg vmsg_pin)" = 1 ] && xl vcpu-pin Domain-0 1 1 && xl vcpu-pin Domain-0 0 0 &&
+        xl vcpu-pin lguest 0 0 && taskset -p -c 1 $BE
     bench_pairs XB
     # The same against a backend that spins after its work for as long as
     # requests keep coming within 5 ms (--poll-max 5000: adaptive, asleep
