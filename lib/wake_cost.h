@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What a sleep and its wake-up cost here, measured once at start: the
- * backend's adaptive spin is worth as long as a wake-up it saves (spinning
- * any longer than a block-and-wake costs is the classic way to lose), and
- * that cost ranges from a few microseconds on bare metal over tens in a
- * VM to a millisecond in an emulated PV dom0.
+ * What a sleep and its wake-up cost here, measured once at start: what a
+ * spin saves each time it catches work, so the figure to weigh the
+ * backend's --poll-max against.  It ranges from a few microseconds on
+ * bare metal over tens in a VM to hundreds in an emulated PV dom0.
  */
 #ifndef VMSG_WAKE_COST_H
 #define VMSG_WAKE_COST_H

@@ -340,6 +340,11 @@ bench_pairs() {
     grep "spin:" /var/log/vmsg-backend.log | tail -n 1 | sed 's/^/  backend /'
 }
 
+# pin_vcpus: the placement one gives a polling backend in a driver domain:
+# dom0's vCPU 1 alone on pCPU 1, dom0's vCPU 0 and the guest on pCPU 0
+# (blkback's threads run on either dom0 vCPU).
+pin_vcpus() { xl vcpu-pin Domain-0 1 1 && xl vcpu-pin Domain-0 0 0 && xl vcpu-pin lguest 0 0; }
+
 # ---- a stock Linux domU: Debian's kernel + our module, its own virtio drivers ----
 linux_guest() {
     [ -e /root/domU-linux.cpio.gz ] || { nok "Linux guest: no image with the virtio_msg_xen module"; return; }
@@ -408,8 +413,7 @@ linux_guest() {
     # vmsg_chunk=MS on dom0's command line changes the chunk length.
     CH=$(karg vmsg_chunk); CH=${CH:-500}
     # vmsg_pin=1: the default rows in the polling rows' placement too (A/B).
-    [ "$(karg vmsg_pin)" = 1 ] && xl vcpu-pin Domain-0 1 1 && xl vcpu-pin Domain-0 0 0 &&
-        xl vcpu-pin lguest 0 0 && taskset -p -c 1 $BE
+    [ "$(karg vmsg_pin)" = 1 ] && pin_vcpus && taskset -p -c 1 $BE
     bench_pairs XB
     # The same against a backend that spins after its work for as long as
     # requests keep coming within 5 ms (--poll-max 5000: adaptive, asleep
@@ -419,21 +423,19 @@ linux_guest() {
     # vmsg_bench_poll=US changes the maximum; 0 skips this part.
     PM=$(karg vmsg_bench_poll); PM=${PM:-5000}
     if [ "$PM" != 0 ]; then
-    rpc 90 "U=/sys/bus/xen/drivers/virtio_msg; for d in \$U/virtio_msg-*; do echo \${d##*/} > \$U/unbind; done; rmmod virtio_msg_xen && echo unloaded"
-    res $? "Linux guest: devices released for the polling backend"
-    kill $BE; wait $BE 2>/dev/null
-    # A spinning backend gets a physical CPU of its own, as one gives it in
-    # a driver domain: dom0's vCPU 1 alone on pCPU 1 and the backend on it;
-    # dom0's vCPU 0 and the guest share pCPU 0 (blkback's threads run on
-    # either dom0 vCPU).
-    xl vcpu-pin Domain-0 1 1 && xl vcpu-pin Domain-0 0 0 && xl vcpu-pin lguest 0 0
-    res $? "xl vcpu-pin: dom0's vCPU 1 alone on pCPU 1 for the polling backend"
-    be_cpu=1
-    start_backend --poll-max $PM
-    be_cpu=
-    rpc 90 "insmod $M/virtio_msg_xen.ko $VMXP && for t in \$(seq 60); do [ -e /dev/vda ] && break; sleep 0.5; done && sleep 1 && mount -t ext4 /dev/vda /mnt && cd /mnt && md5sum -c /root/sums && cd / && umount /mnt && echo back-ok"
-    echo "$OUT" | grep -q back-ok; res $? "Linux guest: the disk comes back from a backend started with --poll-max $PM, files intact"
-    bench_pairs XBP
+        rpc 90 "U=/sys/bus/xen/drivers/virtio_msg; for d in \$U/virtio_msg-*; do echo \${d##*/} > \$U/unbind; done; rmmod virtio_msg_xen && echo unloaded"
+        res $? "Linux guest: devices released for the polling backend"
+        kill $BE; wait $BE 2>/dev/null
+        # A spinning backend gets a physical CPU of its own (pin_vcpus), and
+        # the backend runs on that vCPU.
+        pin_vcpus
+        res $? "xl vcpu-pin: dom0's vCPU 1 alone on pCPU 1 for the polling backend"
+        be_cpu=1
+        start_backend --poll-max $PM
+        be_cpu=
+        rpc 90 "insmod $M/virtio_msg_xen.ko $VMXP && for t in \$(seq 60); do [ -e /dev/vda ] && break; sleep 0.5; done && sleep 1 && mount -t ext4 /dev/vda /mnt && cd /mnt && md5sum -c /root/sums && cd / && umount /mnt && echo back-ok"
+        echo "$OUT" | grep -q back-ok; res $? "Linux guest: the disk comes back from a backend started with --poll-max $PM, files intact"
+        bench_pairs XBP
     fi
     rpc 30 "dmesg | grep -iE 'virtio|vd[a-z]|BUG|Oops|WARNING|still' | tail -c 1400; ! dmesg | grep -qE 'BUG|Oops|WARNING|still mapped|still in use'"
     res $? "Linux guest: no oops, warning or leaked grant in dmesg"
