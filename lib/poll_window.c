@@ -59,3 +59,15 @@ void poll_window_slept(struct poll_window *w, int64_t gap_us)
     if (w->cur_us < POLL_WINDOW_START_US)
         w->cur_us = 0;
 }
+
+unsigned poll_max_for_wake(int64_t wake_ns)
+{
+    int64_t us;
+
+    if (wake_ns <= 0)
+        return POLL_MAX_DEFAULT_US;
+    us = wake_ns / 1000 * POLL_MAX_WAKE_FACTOR;
+    if (us < POLL_MAX_DEFAULT_US)
+        return POLL_MAX_DEFAULT_US;
+    return us > POLL_MAX_WAKE_CAP_US ? POLL_MAX_WAKE_CAP_US : (unsigned)us;
+}

@@ -2,8 +2,9 @@
 /*
  * What a sleep and its wake-up cost here, measured once at start: what a
  * spin saves each time it catches work, so the figure to weigh the
- * backend's --poll-max against.  It ranges from a few microseconds on
- * bare metal over tens in a VM to hundreds in an emulated PV dom0.
+ * backend's --poll-max against (and, on Xen, what its default follows:
+ * poll_max_for_wake()).  It ranges from a few microseconds on bare metal
+ * over tens in a VM to hundreds in an emulated PV dom0.
  */
 #ifndef VMSG_WAKE_COST_H
 #define VMSG_WAKE_COST_H

@@ -235,6 +235,20 @@ START_TEST(wake_cost_is_measured)
 }
 END_TEST
 
+/* The Xen default maximum: a multiple of the wake-up, never under the
+ * host default nor over the cap; unmeasured, the host default. */
+START_TEST(max_follows_the_wake_up)
+{
+    ck_assert_uint_eq(poll_max_for_wake(-EINVAL), POLL_MAX_DEFAULT_US);
+    ck_assert_uint_eq(poll_max_for_wake(0), POLL_MAX_DEFAULT_US);
+    ck_assert_uint_eq(poll_max_for_wake(900), POLL_MAX_DEFAULT_US);
+    ck_assert_uint_eq(poll_max_for_wake(12000), 12 * POLL_MAX_WAKE_FACTOR);
+    ck_assert_uint_eq(poll_max_for_wake(120500), 120 * POLL_MAX_WAKE_FACTOR);
+    ck_assert_uint_eq(poll_max_for_wake(10000000), POLL_MAX_WAKE_CAP_US);
+    ck_assert_uint_eq(poll_max_for_wake(INT64_MAX), POLL_MAX_WAKE_CAP_US);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("poll_window");
@@ -250,6 +264,7 @@ static Suite *suite(void)
     tcase_add_test(tc, an_outlier_does_not_close_the_window);
     tcase_add_test(tc, a_closed_window_times_few_sleeps);
     tcase_add_test(tc, wake_cost_is_measured);
+    tcase_add_test(tc, max_follows_the_wake_up);
     suite_add_tcase(s, tc);
     return s;
 }
