@@ -414,6 +414,9 @@ linux_guest() {
     CH=$(karg vmsg_chunk); CH=${CH:-500}
     # vmsg_pin=1: the default rows in the polling rows' placement too (A/B).
     [ "$(karg vmsg_pin)" = 1 ] && pin_vcpus && taskset -p -c 1 $BE
+    # The default spin's maximum, which follows the wake-up measured at
+    # the backend's start, for run.sh.
+    grep -o "a wake-up costs.*" /var/log/vmsg-backend.log | tail -n 1 | sed 's/^/XB: spin /'
     bench_pairs XB
     # The same against a backend that spins after its work for as long as
     # requests keep coming within 5 ms (--poll-max 5000: adaptive, asleep

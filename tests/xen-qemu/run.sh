@@ -63,6 +63,7 @@ rows() {
 if grep -q '^XB: pair ' "$log"; then
     echo "xen-qemu bench (TCG, 1 vCPU guest; ratio = virtio-msg / blkfront: the median of the ratios of pairs of chunks run alternately on both disks, 500 ms each unless vmsg_chunk= says; totals: the ratio of the whole runs):"
     rows XB
+    sed -n 's/^XB: spin /  backend: /p' "$log"
 fi
 if grep -q '^XBP: pair ' "$log"; then
     echo "xen-qemu bench, the backend in polling mode (--poll-max $(sed -n 's/.*--poll-max \([0-9]*\), files intact.*/\1/p' "$log" | head -n 1): spins while requests come within that of its last work), same boot:"
