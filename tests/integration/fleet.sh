@@ -60,7 +60,10 @@ front --domid 11 fleet 1 1 >/dev/null 2>"$tmp/err"; rc=$?
 
 # Eight disks per frontend, each round a request on every one: their
 # answers share the backend's kicks (one per pass over the ring, not one
-# per answer).  The fleet counts the kicks its eventfds received.
+# per answer).  The fleet counts the kicks its eventfds received: 0.14-0.31
+# per request in CI's runs, but 0.53 once under ASan on a slow moment (an
+# owed kick also goes out after 20 us between requests), so the bound is
+# well clear of one per answer rather than near the usual figure.
 args=()
 for d in 1 2; do
     truncate -s 8M "$tmp/e$d.img"
@@ -71,7 +74,7 @@ be3pid=$!
 "$b/virtio-msg-front" --socket "$tmp/s3" --wait 5000 fleet 2 1 0 verify >"$tmp/f6" 2>&1; rc=$?
 sed 's/^/# /' "$tmp/f6"
 kpr=$(sed -n 's/.* \([0-9.]*\) kicks per request.*/\1/p' "$tmp/f6")
-[ $rc -eq 0 ] && grep -q " 0 mismatches" "$tmp/f6" && awk -v k="$kpr" 'BEGIN { exit !(k != "" && k < 0.5) }'
+[ $rc -eq 0 ] && grep -q " 0 mismatches" "$tmp/f6" && awk -v k="$kpr" 'BEGIN { exit !(k != "" && k < 0.75) }'
 ok "8 disks per frontend: answers share kicks ($kpr per request, was 1), data intact" $?
 kill $be3pid; wait $be3pid 2>/dev/null
 
