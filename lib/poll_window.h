@@ -88,7 +88,7 @@ void poll_window_slept(struct poll_window *w, int64_t gap_us);
  * which takes the upcall, and then the thread.  And a gap the backend
  * measures by sleeping includes that path, so its window stays open only
  * if the maximum covers the guest's think time and the path together.
- * In a PV dom0 under TCG a wake-up measures 70-280 us, the path about a
+ * In a PV dom0 under TCG a wake-up measured 70-340 us, the path about a
  * millisecond, and so is the Linux guest's time from an answer to its
  * next request at queue depth 1: over the guest's bench a 700 us maximum
  * caught 520 requests by spinning, 1.5 ms 4012, 2.4-2.9 ms 2985-8900,
