@@ -1019,8 +1019,8 @@ int main(int argc, char **argv)
     if (g.xen && !g.poll_max_given) {
         g.win.max_us = poll_max_for_wake(g.wake_ns);
         if (g.verbose && !g.poll_us)
-            logmsg("a wake-up costs %lld us here: the adaptive spin goes up to %u us "
-                   "(--poll-max sets it)", (long long)g.wake_ns / 1000, g.win.max_us);
+            logmsg("on Xen the adaptive spin goes up to %u us (%d wake-ups; --poll-max sets it)",
+                   g.win.max_us, POLL_MAX_WAKE_FACTOR);
     }
     if (g.verbose && g.listen_fd >= 0)
         logmsg("listening on %s with %d device(s)", g.socket_path, g.specs.n);

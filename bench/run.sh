@@ -22,5 +22,5 @@ if [ "${BENCH_XEN:-1}" = 1 ] && [ -e /boot/xen-4.17-amd64.gz ] && command -v qem
     echo "== Xen 4.17 in QEMU/TCG: virtio-msg blk vs PV blkfront, same image, same boot (target >= 1.0x)"
     src=$(cd "$(dirname "$0")/.." && pwd)
     VMSG_DOM0_ARGS=vmsg_only=linux "$src/tests/xen-qemu/run.sh" "$(cd "$b" && pwd)" >"$b/bench-xen.out" 2>&1
-    grep -E '^xen-qemu bench|^  (seq|rand|backend CPU|backend: )' "$b/bench-xen.out" || { echo "xen bench did not run (see $b/bench-xen.out)"; exit 1; }
+    grep -E '^xen-qemu bench|^  (seq|rand|backend CPU|backend spin)' "$b/bench-xen.out" || { echo "xen bench did not run (see $b/bench-xen.out)"; exit 1; }
 fi

@@ -334,10 +334,11 @@ bench_pairs() {
     echo "$1: cpu $((c1 - c0)) $(awk "BEGIN { print $t1 - $t0 }")"
     rpc 30 "for d in /sys/bus/xen/devices/virtio_msg-*; do echo stats \${d##*/} \$(cat \$d/stats); done"
     echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^stats ' | sed 's/^/  /'
-    # The backend's spin: how many requests it found without a wake-up
-    # (logged with the status, just before its "xen status" line).
+    # The backend's spin: its maximum, the wake-up that set it, how many
+    # requests it found without a wake-up (logged with the status, just
+    # before its "xen status" line), as "PREFIX: spin ..." for run.sh.
     be_status
-    grep "spin:" /var/log/vmsg-backend.log | tail -n 1 | sed 's/^/  backend /'
+    grep "spin:" /var/log/vmsg-backend.log | tail -n 1 | sed "s/^.*spin: /$1: spin /"
 }
 
 # pin_vcpus: the placement one gives a polling backend in a driver domain:
@@ -414,9 +415,6 @@ linux_guest() {
     CH=$(karg vmsg_chunk); CH=${CH:-500}
     # vmsg_pin=1: the default rows in the polling rows' placement too (A/B).
     [ "$(karg vmsg_pin)" = 1 ] && pin_vcpus && taskset -p -c 1 $BE
-    # The default spin's maximum, which follows the wake-up measured at
-    # the backend's start, for run.sh.
-    grep -o "a wake-up costs.*" /var/log/vmsg-backend.log | tail -n 1 | sed 's/^/XB: spin /'
     bench_pairs XB
     # The same against a backend that spins after its work for as long as
     # requests keep coming within 5 ms (--poll-max 5000: adaptive, asleep

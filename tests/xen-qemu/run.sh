@@ -59,11 +59,11 @@ rows() {
     grep "^$1: pair " "$log" | awk '{ u = $3 == "randread" ? "IOPS" : "MB/s"; a = $3 == "randread" ? $6 : $4; b = $3 == "randread" ? $7 : $5
         printf "  %-9s virtio-msg %8.1f %s  blkfront %8.1f %s  ratio %.2fx  (totals %.2fx; %d chunk pairs, %.2f-%.2fx)\n", $3, a, u, b, u, $8, (b > 0 ? a / b : 0), $11, $9, $10 }'
     grep "^$1: cpu " "$log" | awk '$4 > 0 { printf "  backend CPU over these runs (both disks'"'"' chunks): %.0f%% of one dom0 vCPU\n", $3 / $4 }'
+    sed -n "s/^$1: spin /  backend spin: /p" "$log"
 }
 if grep -q '^XB: pair ' "$log"; then
     echo "xen-qemu bench (TCG, 1 vCPU guest; ratio = virtio-msg / blkfront: the median of the ratios of pairs of chunks run alternately on both disks, 500 ms each unless vmsg_chunk= says; totals: the ratio of the whole runs):"
     rows XB
-    sed -n 's/^XB: spin /  backend: /p' "$log"
 fi
 if grep -q '^XBP: pair ' "$log"; then
     echo "xen-qemu bench, the backend in polling mode (--poll-max $(sed -n 's/.*--poll-max \([0-9]*\), files intact.*/\1/p' "$log" | head -n 1): spins while requests come within that of its last work), same boot:"
