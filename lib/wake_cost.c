@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -14,6 +15,7 @@
 struct pong {
     int ping, pong;
     unsigned rounds;
+    int cpu;                         /* the helper's CPU, or -1: anywhere */
     bool stop;                       /* the measuring side gave up */
 };
 
@@ -42,6 +44,13 @@ static void *ponger(void *opaque)
     struct pong *p = opaque;
     unsigned i;
 
+    if (p->cpu >= 0) {
+        cpu_set_t one;
+
+        CPU_ZERO(&one);
+        CPU_SET(p->cpu, &one);
+        pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+    }
     for (i = 0; i < p->rounds; i++)
         if (wait_fd(p->ping) || __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE) ||
             kick_fd(p->pong))
@@ -64,9 +73,30 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Keep the caller on the CPU it runs on and return another CPU it may
+ * use, for the helper; -1 (nothing changed) if it may use only one. */
+static int split_cpus(const cpu_set_t *allowed)
+{
+    int me = sched_getcpu(), cpu;
+    cpu_set_t one;
+
+    if (me < 0 || !CPU_ISSET(me, allowed) || CPU_COUNT(allowed) < 2)
+        return -1;
+    for (cpu = (me + 1) % CPU_SETSIZE; cpu != me; cpu = (cpu + 1) % CPU_SETSIZE)
+        if (CPU_ISSET(cpu, allowed))
+            break;
+    CPU_ZERO(&one);
+    CPU_SET(me, &one);
+    if (sched_setaffinity(0, sizeof(one), &one))
+        return -1;
+    return cpu;
+}
+
 int64_t wake_cost_ns(unsigned rounds)
 {
-    struct pong p = { .rounds = rounds > WAKE_ROUNDS_MAX ? WAKE_ROUNDS_MAX : rounds };
+    struct pong p = { .rounds = rounds > WAKE_ROUNDS_MAX ? WAKE_ROUNDS_MAX : rounds, .cpu = -1 };
+    cpu_set_t allowed;
+    bool pinned = false;
     int64_t rtt[WAKE_ROUNDS_MAX];
     pthread_t th;
     unsigned i, n = 0;
@@ -78,7 +108,15 @@ int64_t wake_cost_ns(unsigned rounds)
     p.pong = eventfd(0, EFD_CLOEXEC);
     if (p.ping < 0 || p.pong < 0)
         rc = -errno;
-    else if ((rc = -pthread_create(&th, NULL, ponger, &p)) == 0) {
+    else {
+        /* Frontend and backend run on different CPUs: time the wake-up
+         * that crosses (an IPI; in a VM, a vCPU woken), not the cheaper
+         * one that a scheduler may give two threads left on one CPU. */
+        if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+            pinned = (p.cpu = split_cpus(&allowed)) >= 0;
+        rc = -pthread_create(&th, NULL, ponger, &p);
+    }
+    if (!rc) {
         for (i = 0; i < p.rounds; i++, n++) {
             int64_t t = mono_ns();
 
@@ -92,6 +130,8 @@ int64_t wake_cost_ns(unsigned rounds)
         }
         pthread_join(th, NULL);
     }
+    if (pinned)
+        sched_setaffinity(0, sizeof(allowed), &allowed);
     if (p.ping >= 0)
         close(p.ping);
     if (p.pong >= 0)

@@ -10,6 +10,7 @@
  * figure the backend reports next to its window.
  */
 #include <errno.h>
+#include <sched.h>
 
 #include "harness.h"
 #include "../lib/poll_window.h"
@@ -235,8 +236,29 @@ START_TEST(wake_cost_is_measured)
 }
 END_TEST
 
-/* The Xen default maximum: a multiple of the wake-up, never under the
- * host default nor over the cap; unmeasured, the host default. */
+/* The measurement pins its two threads to two CPUs; the caller gets its
+ * own CPU affinity back, whatever it was. */
+START_TEST(wake_cost_restores_affinity)
+{
+    cpu_set_t before, after, one;
+
+    ck_assert_int_eq(sched_getaffinity(0, sizeof(before), &before), 0);
+    ck_assert_int_gt(wake_cost_ns(5), 0);
+    ck_assert_int_eq(sched_getaffinity(0, sizeof(after), &after), 0);
+    ck_assert(CPU_EQUAL(&before, &after));
+    /* One CPU allowed: measured there, and still one CPU after. */
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu(), &one);
+    ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+    ck_assert_int_gt(wake_cost_ns(5), 0);
+    ck_assert_int_eq(sched_getaffinity(0, sizeof(after), &after), 0);
+    ck_assert(CPU_EQUAL(&one, &after));
+    ck_assert_int_eq(sched_setaffinity(0, sizeof(before), &before), 0);
+}
+END_TEST
+
+/* The backend's default maximum: a multiple of the wake-up, never under
+ * the floor nor over the cap; unmeasured, the floor. */
 START_TEST(max_follows_the_wake_up)
 {
     ck_assert_uint_eq(poll_max_for_wake(-EINVAL), POLL_MAX_DEFAULT_US);
@@ -264,6 +286,7 @@ static Suite *suite(void)
     tcase_add_test(tc, an_outlier_does_not_close_the_window);
     tcase_add_test(tc, a_closed_window_times_few_sleeps);
     tcase_add_test(tc, wake_cost_is_measured);
+    tcase_add_test(tc, wake_cost_restores_affinity);
     tcase_add_test(tc, max_follows_the_wake_up);
     suite_add_tcase(s, tc);
     return s;
