@@ -269,8 +269,8 @@ static int blk_verify(struct vf *vf, struct vf_blk *b, uint64_t seed, unsigned o
             printf("blk verify: frontend spin: adaptive window %u us (max %u)",
                    ep->win.cur_us, ep->win.max_us);
         printf("; %" PRIu64 " spin(s), %" PRIu64 " got the answer; %u probe(s) of a closed "
-               "window, %u reopened it\n", ep->spins, ep->spin_found, ep->win.probes,
-               ep->win.reopened);
+               "window, %u reopened it; %u gave way to other tasks\n", ep->spins, ep->spin_found,
+               ep->win.probes, ep->win.reopened, ep->win.ceded);
     }
     if (bad)
         rc = -EIO;

@@ -25,6 +25,14 @@ void poll_window_caught(struct poll_window *w)
     w->reopened++;
 }
 
+void poll_window_ceded(struct poll_window *w)
+{
+    w->ceded++;
+    w->probing = false;
+    w->misses = 0;
+    w->cur_us = 0;
+}
+
 bool poll_window_timed(struct poll_window *w)
 {
     if (w->cur_us || w->probing || !w->max_us)

@@ -57,6 +57,7 @@ struct poll_window {
     unsigned closed_sleeps;          /* sleeps since the last timed one, while closed */
     unsigned misses;                 /* gaps over the maximum in a row */
     unsigned probes, reopened;       /* probes made, and those that caught work */
+    unsigned ceded;                  /* spins that gave way to other tasks */
     bool probing;                    /* this wait's spin is a probe */
 };
 
@@ -66,6 +67,13 @@ unsigned poll_window_budget(struct poll_window *w);
 
 /* The spin of this wait caught its work: a probe reopens the window. */
 void poll_window_caught(struct poll_window *w);
+
+/* The spin gave way: a yield ran other tasks for a while (more runnable
+ * tasks than CPUs here), so spinning takes turns from them, perhaps from
+ * the peer it waits for.  Close the window; short gaps or a probe that
+ * catches its work open it again.  (What KVM's halt polling does with
+ * single_task_running(), seen from user space.) */
+void poll_window_ceded(struct poll_window *w);
 
 /* Whether to time the sleep about to begin (and report it with
  * poll_window_slept()): always while the window is open or probing; while

@@ -111,6 +111,29 @@ START_TEST(closed_window_probes)
 }
 END_TEST
 
+/* A spin that gave way to other tasks closes the window, a probe's too;
+ * short gaps and a probe that catches its work open it again. */
+START_TEST(giving_way_closes_the_window)
+{
+    struct poll_window w = { .max_us = 128, .cur_us = 128, .probe_every = POLL_PROBE_EVERY };
+    int i;
+
+    poll_window_ceded(&w);
+    ck_assert_uint_eq(w.cur_us, 0);
+    ck_assert_uint_eq(w.ceded, 1);
+    for (i = 1; i < POLL_PROBE_EVERY; i++)
+        ck_assert_uint_eq(poll_window_budget(&w), 0);
+    ck_assert_uint_eq(poll_window_budget(&w), 128);   /* a probe ... */
+    poll_window_ceded(&w);                            /* ... that gave way */
+    ck_assert(!w.probing);
+    ck_assert_uint_eq(w.cur_us, 0);
+    ck_assert_uint_eq(w.reopened, 0);
+    poll_window_slept(&w, 20);                        /* short gaps: it grows */
+    ck_assert_uint_eq(w.cur_us, POLL_WINDOW_START_US);
+    ck_assert_uint_eq(w.ceded, 2);
+}
+END_TEST
+
 START_TEST(no_probe_without_max)
 {
     struct poll_window w = { .max_us = 0, .probe_every = POLL_PROBE_EVERY };
@@ -281,6 +304,7 @@ static Suite *suite(void)
     tcase_add_test(tc, capped_at_max);
     tcase_add_test(tc, shrinks_to_zero_on_long_gaps);
     tcase_add_test(tc, closed_window_probes);
+    tcase_add_test(tc, giving_way_closes_the_window);
     tcase_add_test(tc, no_probe_without_max);
     tcase_add_test(tc, probe_ends_the_sleeping_lock_in);
     tcase_add_test(tc, an_outlier_does_not_close_the_window);

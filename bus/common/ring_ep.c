@@ -235,7 +235,17 @@ static int drv_spin(struct vmsg_ring_ep *ep, unsigned budget_us, uint16_t token,
             continue;
         t = now_us();
         if (adaptive && t >= yield_at) {
+            int64_t yielded_at = t;
+
             sched_yield();
+            t = now_us();
+            /* The yield ran other tasks for a while: this CPU is wanted,
+             * and a spin would take turns from them, perhaps from the
+             * backend we wait for: sleep now, and close the window. */
+            if (t - yielded_at >= SPIN_YIELD_US) {
+                poll_window_ceded(&ep->win);
+                break;
+            }
             yield_at = t + SPIN_YIELD_US;
         }
     } while (t < end);

@@ -8,7 +8,7 @@ b=${top_builddir:-.}
 be=$b/virtio-msg-backend
 fe=$b/virtio-msg-front
 tmp=$(mktemp -d)
-trap 'kill $bepid $be2pid $be3pid $p1 $p2 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $bepid $be2pid $be3pid $p1 $p2 $hog 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/tap.sh"
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
@@ -73,6 +73,19 @@ got=$(sed -n 's/.*frontend spin: adaptive .* \([0-9]*\) got the answer.*/\1/p' "
 "$fe" --socket "$tmp/s3" --wait 5000 --poll-max 0 blk verify 6 300 1 >"$tmp/v6"
 grep -q "all sectors match" "$tmp/v6" && grep -q "frontend spin: adaptive window 0 us (max 0); 0 spin(s)" "$tmp/v6"
 ok "frontend --poll-max 0: intact, never spins" $?
+
+# A frontend that shares its CPU with a busy task gives way: a yield that
+# ran the other task ends the spin and closes the window, instead of
+# taking turns from that task (perhaps the backend it waits for).
+cpu=$(taskset -pc $$ | sed 's/.*: *//; s/[-,].*//')
+taskset -c "$cpu" sh -c 'while :; do :; done' &
+hog=$!
+taskset -c "$cpu" "$fe" --socket "$tmp/s3" --wait 5000 blk verify 7 200 1 >"$tmp/v7"; r7=$?
+kill $hog; wait $hog 2>/dev/null
+grep "frontend spin" "$tmp/v7" | sed 's/^/# /'
+gave=$(sed -n 's/.*frontend spin: .* \([0-9]*\) gave way to other tasks.*/\1/p' "$tmp/v7")
+[ $r7 -eq 0 ] && grep -q "all sectors match" "$tmp/v7" && [ "${gave:-0}" -gt 0 ]
+ok "a frontend sharing its CPU with a busy task: intact, its spin gave way (${gave:-0})" $?
 kill $be3pid; wait $be3pid 2>/dev/null
 
 "$be" --socket "$tmp/x" --poll 2000001 -d rng 2>"$tmp/err"; rc=$?
