@@ -33,6 +33,18 @@ void poll_window_ceded(struct poll_window *w)
     w->cur_us = 0;
 }
 
+bool poll_window_yielded(struct poll_window *w, int64_t took_us)
+{
+    if (!w->yield_seen || took_us < w->yield_min_us) {
+        w->yield_seen = true;
+        w->yield_min_us = took_us;
+    }
+    if (took_us - w->yield_min_us < SPIN_YIELD_US)
+        return false;
+    poll_window_ceded(w);
+    return true;
+}
+
 bool poll_window_timed(struct poll_window *w)
 {
     if (w->cur_us || w->probing || !w->max_us)

@@ -58,6 +58,8 @@ struct poll_window {
     unsigned misses;                 /* gaps over the maximum in a row */
     unsigned probes, reopened;       /* probes made, and those that caught work */
     unsigned ceded;                  /* spins that gave way to other tasks */
+    bool yield_seen;                 /* yield_min_us is set */
+    int64_t yield_min_us;            /* the quickest yield of a spin: one that ran nothing */
     bool probing;                    /* this wait's spin is a probe */
 };
 
@@ -74,6 +76,13 @@ void poll_window_caught(struct poll_window *w);
  * catches its work open it again.  (What KVM's halt polling does with
  * single_task_running(), seen from user space.) */
 void poll_window_ceded(struct poll_window *w);
+
+/* A driver's spin yielded and the yield (with the clock read after it)
+ * took @took_us.  The quickest yield seen is what one costs here with
+ * nothing else to run: a system call, and where the clock is a system
+ * call too (a Xen PV domain) tens of microseconds.  One SPIN_YIELD_US
+ * longer than that ran other tasks: poll_window_ceded() and true. */
+bool poll_window_yielded(struct poll_window *w, int64_t took_us);
 
 /* Whether to time the sleep about to begin (and report it with
  * poll_window_slept()): always while the window is open or probing; while

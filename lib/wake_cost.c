@@ -96,7 +96,6 @@ int64_t wake_cost_ns(unsigned rounds)
 {
     struct pong p = { .rounds = rounds > WAKE_ROUNDS_MAX ? WAKE_ROUNDS_MAX : rounds, .cpu = -1 };
     cpu_set_t allowed;
-    bool pinned = false;
     int64_t rtt[WAKE_ROUNDS_MAX];
     pthread_t th;
     unsigned i, n = 0;
@@ -113,7 +112,7 @@ int64_t wake_cost_ns(unsigned rounds)
          * that crosses (an IPI; in a VM, a vCPU woken), not the cheaper
          * one that a scheduler may give two threads left on one CPU. */
         if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
-            pinned = (p.cpu = split_cpus(&allowed)) >= 0;
+            p.cpu = split_cpus(&allowed);
         rc = -pthread_create(&th, NULL, ponger, &p);
     }
     if (!rc) {
@@ -130,7 +129,7 @@ int64_t wake_cost_ns(unsigned rounds)
         }
         pthread_join(th, NULL);
     }
-    if (pinned)
+    if (p.cpu >= 0)                  /* split_cpus() pinned us */
         sched_setaffinity(0, sizeof(allowed), &allowed);
     if (p.ping >= 0)
         close(p.ping);

@@ -134,6 +134,29 @@ START_TEST(giving_way_closes_the_window)
 }
 END_TEST
 
+/* A yield is measured against the quickest one seen, not against zero:
+ * where a yield and the clock read after it cost 20 us (a system-call
+ * clock), 20-27 us is a yield that ran nothing; 8 us more ran others. */
+START_TEST(a_yield_gives_way_past_the_quickest)
+{
+    struct poll_window w = { .max_us = 256, .cur_us = 128, .probe_every = POLL_PROBE_EVERY };
+
+    ck_assert(!poll_window_yielded(&w, 21));          /* the first sets the floor */
+    ck_assert(!poll_window_yielded(&w, 20));
+    ck_assert(!poll_window_yielded(&w, 27));
+    ck_assert_uint_eq(w.cur_us, 128);
+    ck_assert_uint_eq(w.ceded, 0);
+    ck_assert(poll_window_yielded(&w, 28));           /* others ran */
+    ck_assert_uint_eq(w.cur_us, 0);
+    ck_assert_uint_eq(w.ceded, 1);
+    w = (struct poll_window){ .max_us = 256, .cur_us = 64 };
+    ck_assert(!poll_window_yielded(&w, 1));           /* a fast clock */
+    ck_assert(!poll_window_yielded(&w, 0));
+    ck_assert(poll_window_yielded(&w, SPIN_YIELD_US));
+    ck_assert_uint_eq(w.cur_us, 0);
+}
+END_TEST
+
 START_TEST(no_probe_without_max)
 {
     struct poll_window w = { .max_us = 0, .probe_every = POLL_PROBE_EVERY };
@@ -305,6 +328,7 @@ static Suite *suite(void)
     tcase_add_test(tc, shrinks_to_zero_on_long_gaps);
     tcase_add_test(tc, closed_window_probes);
     tcase_add_test(tc, giving_way_closes_the_window);
+    tcase_add_test(tc, a_yield_gives_way_past_the_quickest);
     tcase_add_test(tc, no_probe_without_max);
     tcase_add_test(tc, probe_ends_the_sleeping_lock_in);
     tcase_add_test(tc, an_outlier_does_not_close_the_window);

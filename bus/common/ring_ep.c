@@ -239,13 +239,11 @@ static int drv_spin(struct vmsg_ring_ep *ep, unsigned budget_us, uint16_t token,
 
             sched_yield();
             t = now_us();
-            /* The yield ran other tasks for a while: this CPU is wanted,
-             * and a spin would take turns from them, perhaps from the
-             * backend we wait for: sleep now, and close the window. */
-            if (t - yielded_at >= SPIN_YIELD_US) {
-                poll_window_ceded(&ep->win);
+            /* A yield that ran other tasks: this CPU is wanted, and a
+             * spin would take turns from them, perhaps from the backend
+             * we wait for: sleep now (the window closes). */
+            if (poll_window_yielded(&ep->win, t - yielded_at))
                 break;
-            }
             yield_at = t + SPIN_YIELD_US;
         }
     } while (t < end);
