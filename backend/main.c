@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -50,14 +51,16 @@ struct conn_dev {
     bool live;
 };
 
+/* A frontend's connection: mapped when it connects, unmapped when it goes
+ * (conn_new(), conn_close()).  Room for SPEC_MAX devices is 2 MiB, of
+ * which a connection touches its own few pages. */
 struct conn {
     struct vmsg_host_be be;
     struct conn_dev devs[SPEC_MAX];
     uint16_t devnums[SPEC_MAX];      /* sorted, for GET_DEVICES */
     int ndev;
+    int slot;                        /* its index in g.conns */
     uint64_t dropped;                /* messages for no device, undecodable */
-    bool used;
-    bool closing;
     bool backlog;                    /* ring left non-empty by a serve */
 };
 
@@ -69,7 +72,7 @@ static struct {
     const char *config_path;         /* re-read on SIGHUP */
     char *cmdline[SPEC_MAX];         /* -d specs, kept for reloads */
     int ncmdline;
-    struct conn conns[MAX_CONNS];
+    struct conn *conns[MAX_CONNS];   /* NULL: a free slot */
     struct watch watches[MAX_WATCH];
     bool once, verbose, quit, xen;
     bool backlog;                    /* some conn has .backlog */
@@ -169,12 +172,13 @@ static void conn_close(struct conn *c, const char *why)
                (unsigned long long)c->be.ep.msgs_out, (unsigned long long)c->dropped,
                (unsigned long long)c->be.map.maps, held);
     vmsg_host_be_close(&c->be);
-    memset(c, 0, sizeof(*c));
-    while (g.conn_hi > 0 && !g.conns[g.conn_hi - 1].used)
+    g.conns[c->slot] = NULL;
+    munmap(c, sizeof(*c));
+    while (g.conn_hi > 0 && !g.conns[g.conn_hi - 1])
         g.conn_hi--;
     publish_states();
     if (g.once) {
-        for (i = 0; i < MAX_CONNS && !g.conns[i].used; i++)
+        for (i = 0; i < MAX_CONNS && !g.conns[i]; i++)
             ;
         if (i == MAX_CONNS)
             g.quit = true;
@@ -233,8 +237,8 @@ static void serve_backlog(void)
 
     g.backlog = false;
     for (i = 0; i < g.conn_hi; i++)
-        if (g.conns[i].used && g.conns[i].backlog)
-            conn_serve(&g.conns[i]);
+        if (g.conns[i] && g.conns[i]->backlog)
+            conn_serve(g.conns[i]);
 }
 
 /* ---- busy-polling (--poll US, --poll-max US) ----
@@ -281,8 +285,8 @@ static void set_polling(bool on)
 
     g.polling = on;
     for (i = 0; i < g.conn_hi; i++)
-        if (g.conns[i].used)
-            vmsg_ring_ep_set_polling(&g.conns[i].be.ep, on);
+        if (g.conns[i])
+            vmsg_ring_ep_set_polling(&g.conns[i]->be.ep, on);
     if (g.xen)
         xen_backend_set_polling(on);
 }
@@ -294,9 +298,9 @@ static bool poll_rings(void)
     int i;
 
     for (i = 0; i < g.conn_hi; i++) {
-        struct conn *c = &g.conns[i];
+        struct conn *c = g.conns[i];
 
-        if (c->used && vmsg_ring_ep_pending(&c->be.ep)) {
+        if (c && vmsg_ring_ep_pending(&c->be.ep)) {
             /* Frontends see our flag and do not kick (one that kicks
              * anyway is served again when epoll reports the edge). */
             conn_serve(c);
@@ -379,14 +383,14 @@ static int domid_allowed(void *opaque, uint32_t domid)
 
     (void)opaque;
     for (i = 0; i < MAX_CONNS; i++)
-        if (g.conns[i].used && g.conns[i].be.domid == domid) {
+        if (g.conns[i] && g.conns[i]->be.domid == domid) {
             /* A frontend that exits and starts again can connect before
              * we see its old socket's hang-up (the two may come in one
              * batch of events, the accept first): the old connection is
              * then over, not a second frontend for the domain. */
-            if (!peer_gone(&g.conns[i]))
+            if (!peer_gone(g.conns[i]))
                 return -EEXIST;
-            conn_close(&g.conns[i], NULL);
+            conn_close(g.conns[i], NULL);
         }
     for (i = 0; i < g.specs.n; i++)
         has |= g.specs.s[i].domid == domid;
@@ -424,6 +428,21 @@ static int conn_setup_devices(struct conn *c, char *err, size_t errlen)
     return 0;
 }
 
+/* A zeroed connection for slot @slot, its own mapping rather than the
+ * heap: a closed one gives its pages back (the heap would keep them and
+ * clear all 2 MiB for the next), and one that was never touched past its
+ * devices costs only those pages. */
+static struct conn *conn_new(int slot)
+{
+    struct conn *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (c == MAP_FAILED)
+        return NULL;
+    c->slot = slot;
+    return c;
+}
+
 static void on_accept(void *opaque)
 {
     struct conn *c = NULL;
@@ -431,16 +450,16 @@ static void on_accept(void *opaque)
     int i, rc;
 
     (void)opaque;
-    for (i = 0; i < MAX_CONNS; i++)
-        if (!g.conns[i].used) {
-            c = &g.conns[i];
-            break;
-        }
-    if (!c) {
+    for (i = 0; i < MAX_CONNS && g.conns[i]; i++)
+        ;
+    if (i == MAX_CONNS || !(c = conn_new(i))) {
         int fd = accept(g.listen_fd, NULL, NULL);
         if (fd >= 0)
             close(fd);
-        logmsg("refused a frontend: %d already connected", MAX_CONNS);
+        if (i == MAX_CONNS)
+            logmsg("refused a frontend: %d already connected", MAX_CONNS);
+        else
+            logmsg("refused a frontend: out of memory");
         return;
     }
     rc = vmsg_host_be_accept(&c->be, g.listen_fd, domid_allowed, NULL,
@@ -450,11 +469,13 @@ static void on_accept(void *opaque)
                VMSG_RING_LAYOUT_VERSION);
     else if (rc)
         logmsg("refused a frontend: %s", strerror(-rc));
-    if (rc)
+    if (rc) {
+        munmap(c, sizeof(*c));
         return;
-    c->used = true;
-    if (c - g.conns >= g.conn_hi)
-        g.conn_hi = (int)(c - g.conns) + 1;
+    }
+    g.conns[i] = c;
+    if (i >= g.conn_hi)
+        g.conn_hi = i + 1;
     vmsg_bus_set_rx(&c->be.ep.bus, conn_rx, c);
     rc = conn_setup_devices(c, err, sizeof(err));
     if (rc == 0)
@@ -477,6 +498,20 @@ static void on_accept(void *opaque)
 
 static void reload(void);
 
+/* Our resident memory in KiB (/proc/self/statm), -1 if unknown. */
+static long resident_kib(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long size, res = -1;
+
+    if (f) {
+        if (fscanf(f, "%ld %ld", &size, &res) != 2)
+            res = -1;
+        fclose(f);
+    }
+    return res < 0 ? -1 : res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 /* SIGUSR1: what the backend holds, for leak checks after a frontend dies. */
 static void status(void)
 {
@@ -486,9 +521,9 @@ static void status(void)
     unsigned long long held = 0;
 
     for (i = 0; i < MAX_CONNS; i++)
-        if (g.conns[i].used) {
+        if (g.conns[i]) {
             conns++;
-            held += g.conns[i].be.map.maps - g.conns[i].be.map.unmaps;
+            held += g.conns[i]->be.map.maps - g.conns[i]->be.map.unmaps;
         }
     if (dir) {
         for (fds = 0; (e = readdir(dir));)
@@ -496,8 +531,8 @@ static void status(void)
         closedir(dir);
         fds--;                       /* the directory's own fd */
     }
-    logmsg("status: %d host frontend(s), %llu host grant mapping(s), %d open fd(s)",
-           conns, held, fds);
+    logmsg("status: %d host frontend(s), %llu host grant mapping(s), %d open fd(s), "
+           "%ld KiB resident", conns, held, fds, resident_kib());
     logmsg("spin: %s window %u us (max %u); %llu spin(s), %llu found work; "
            "wake-up %lld ns, clock read %lld ns, %s",
            g.poll_us ? "fixed" : "adaptive", g.poll_us ? g.poll_us : g.win.cur_us,
@@ -626,8 +661,8 @@ static struct conn *conn_of(uint32_t domid)
     int i;
 
     for (i = 0; i < MAX_CONNS; i++)
-        if (g.conns[i].used && g.conns[i].be.domid == domid)
-            return &g.conns[i];
+        if (g.conns[i] && g.conns[i]->be.domid == domid)
+            return g.conns[i];
     return NULL;
 }
 
@@ -1060,8 +1095,8 @@ int main(int argc, char **argv)
         }
     }
     for (i = 0; i < MAX_CONNS; i++)
-        if (g.conns[i].used)
-            conn_close(&g.conns[i], "backend exiting");
+        if (g.conns[i])
+            conn_close(g.conns[i], "backend exiting");
     for (i = 0; i < g.specs.n; i++)
         free_model(g.models[i]);
     if (g.xen)
