@@ -21,7 +21,9 @@
  *     aggregate IOPS and p99 latency vs one frontend alone; the frontends
  *     driven from one load process (front_fleet.c: the backend is what is
  *     measured), then as 64 processes (then also the host's scheduler:
- *     65 processes on the cores there are).
+ *     65 processes on the cores there are), and that 64-process load
+ *     against a raw eventfd server with no virtio (raw_server.c): the
+ *     floor the host's scheduler sets.
  * It starts its own backend (path in $VMSG_BACKEND or ./virtio-msg-backend)
  * on a temporary image.  Prints a table; exits non-zero only if it could
  * not run.
