@@ -5,12 +5,12 @@ ok() {  # ok DESCRIPTION STATUS
     if [ "$2" -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi
 }
 tap_done() { echo "1..$n"; }
-status() {  # the backend's SIGUSR1 status line ($bepid, $tmp/be.log)
-    local before after
-    before=$(grep -c "status:" "$tmp/be.log")
-    kill -USR1 $bepid
+status() {  # status [PID LOG]: a backend's SIGUSR1 status line ($bepid, $tmp/be.log)
+    local pid=${1:-$bepid} log=${2:-$tmp/be.log} before after
+    before=$(grep -c "status:" "$log")
+    kill -USR1 "$pid"
     for _ in $(seq 100); do
-        after=$(grep -c "status:" "$tmp/be.log"); [ "$after" -gt "$before" ] && break; sleep 0.05
+        after=$(grep -c "status:" "$log"); [ "$after" -gt "$before" ] && break; sleep 0.05
     done
-    grep "status:" "$tmp/be.log" | tail -n 1
+    grep "status:" "$log" | tail -n 1
 }
