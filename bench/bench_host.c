@@ -56,6 +56,7 @@
 #include "../frontend-ref/front.h"
 #include "../frontend-ref/front_blk.h"
 #include "../frontend-ref/front_fleet.h"
+#include "rand.h"
 #include "raw_server.h"
 
 extern char **environ;
@@ -138,14 +139,6 @@ static void baseline_end(bool move)
         pin(0, cpu_fe);
     if (spinner > 0)
         kill(spinner, SIGCONT);
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
 }
 
 /* Mean microseconds of one eventfd round trip between two processes. */

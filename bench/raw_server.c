@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rand.h"
 #include "raw_server.h"
 
 #define REQS 4                       /* requests per round, as the scale rows */
@@ -36,14 +37,6 @@ static uint64_t mono_ns(void)
 
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
 }
 
 static void to_ts(uint64_t ns, struct timespec *t)
@@ -104,7 +97,7 @@ static int client(struct raw_shared *sh, unsigned c, int req, int resp, uint64_t
         usleep(1000);
     count_from = next + (uint64_t)(warmup * 1e9);
     end = count_from + (uint64_t)(secs * 1e9);
-    next += xorshift(&seed) % period; /* independent guests: a random phase */
+    next += rnd(&seed) % period; /* independent guests: a random phase */
     while (mono_ns() < end) {
         uint64_t us;
 
@@ -112,7 +105,7 @@ static int client(struct raw_shared *sh, unsigned c, int req, int resp, uint64_t
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
         next += period;
         for (unsigned j = 0; j < REQS; j++)
-            s->off[j] = xorshift(&seed) % blocks * BLOCK;
+            s->off[j] = rnd(&seed) % blocks * BLOCK;
         t0 = mono_ns();
         if (write(req, &v, sizeof(v)) != (ssize_t)sizeof(v) ||
             read(resp, &v, sizeof(v)) != (ssize_t)sizeof(v))
