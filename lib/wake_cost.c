@@ -73,9 +73,9 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Keep the caller on the CPU it runs on and return another CPU it may
- * use, for the helper; -1 (nothing changed) if it may use only one. */
-static int split_cpus(const cpu_set_t *allowed)
+/* Keep the caller on the CPU it runs on (*@me) and return another CPU it
+ * may use, for the helper; -1 (nothing changed) if it may use only one. */
+static int split_cpus(const cpu_set_t *allowed, int *me_out)
 {
     int me = sched_getcpu(), cpu;
     cpu_set_t one;
@@ -89,7 +89,19 @@ static int split_cpus(const cpu_set_t *allowed)
     CPU_SET(me, &one);
     if (sched_setaffinity(0, sizeof(one), &one))
         return -1;
+    *me_out = me;
     return cpu;
+}
+
+/* Undo split_cpus(), unless someone else set our affinity meanwhile (an
+ * operator's taskset -p, a bench pinning us): theirs stays. */
+static void unsplit_cpus(const cpu_set_t *allowed, int me)
+{
+    cpu_set_t now;
+
+    if (sched_getaffinity(0, sizeof(now), &now) == 0 && CPU_COUNT(&now) == 1 &&
+        CPU_ISSET(me, &now))
+        sched_setaffinity(0, sizeof(*allowed), allowed);
 }
 
 int64_t wake_cost_ns(unsigned rounds)
@@ -99,7 +111,7 @@ int64_t wake_cost_ns(unsigned rounds)
     int64_t rtt[WAKE_ROUNDS_MAX];
     pthread_t th;
     unsigned i, n = 0;
-    int rc = 0;
+    int rc = 0, me = -1;
 
     if (!p.rounds)
         return -EINVAL;
@@ -112,7 +124,7 @@ int64_t wake_cost_ns(unsigned rounds)
          * that crosses (an IPI; in a VM, a vCPU woken), not the cheaper
          * one that a scheduler may give two threads left on one CPU. */
         if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
-            p.cpu = split_cpus(&allowed);
+            p.cpu = split_cpus(&allowed, &me);
         rc = -pthread_create(&th, NULL, ponger, &p);
     }
     if (!rc) {
@@ -130,7 +142,7 @@ int64_t wake_cost_ns(unsigned rounds)
         pthread_join(th, NULL);
     }
     if (p.cpu >= 0)                  /* split_cpus() pinned us */
-        sched_setaffinity(0, sizeof(allowed), &allowed);
+        unsplit_cpus(&allowed, me);
     if (p.ping >= 0)
         close(p.ping);
     if (p.pong >= 0)

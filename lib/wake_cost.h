@@ -15,8 +15,8 @@
  * one thread sleeping in read() and woken by another's write(), in ns.
  * Where the caller may run on two CPUs or more, the two threads are
  * pinned to two of them for the measurement (the caller's own CPU
- * affinity is restored after it): a frontend's kick wakes a backend on
- * another CPU.  -errno if the thread or its eventfds could not be made. */
+ * affinity is restored after it, unless someone set it meanwhile): a
+ * frontend's kick wakes a backend on another CPU.  -errno if the thread or its eventfds could not be made. */
 int64_t wake_cost_ns(unsigned rounds);
 
 #endif

@@ -10,7 +10,9 @@
  * figure the backend reports next to its window.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "../lib/poll_window.h"
@@ -317,6 +319,65 @@ START_TEST(max_follows_the_wake_up)
 }
 END_TEST
 
+struct racer {
+    pid_t tid;                       /* the measuring thread */
+    int cpu;                         /* pins it here once it is pinned to one CPU */
+    bool acted, stop;
+};
+
+static void *race_affinity(void *opaque)
+{
+    struct racer *r = opaque;
+    cpu_set_t now, want;
+
+    CPU_ZERO(&want);
+    CPU_SET(r->cpu, &want);
+    while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+        if (sched_getaffinity(r->tid, sizeof(now), &now) == 0 && CPU_COUNT(&now) == 1 &&
+            !CPU_ISSET(r->cpu, &now)) {
+            sched_setaffinity(r->tid, sizeof(want), &want);
+            __atomic_store_n(&r->acted, true, __ATOMIC_RELEASE);
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* Someone who sets the measuring thread's affinity while it measures (an
+ * operator's taskset -p on a backend just started) keeps theirs. */
+START_TEST(wake_cost_keeps_an_affinity_set_meanwhile)
+{
+    cpu_set_t before, after;
+    int tries, cpu = -1, c;
+
+    ck_assert_int_eq(sched_getaffinity(0, sizeof(before), &before), 0);
+    if (CPU_COUNT(&before) < 2)
+        return;                      /* nothing to split */
+    for (tries = 0; tries < 20; tries++) {
+        struct racer r = { .tid = gettid() };
+        pthread_t th;
+
+        /* A CPU of ours that the measurement will not keep us on. */
+        for (c = 0; c < CPU_SETSIZE && cpu < 0; c++)
+            if (CPU_ISSET(c, &before) && c != sched_getcpu())
+                cpu = c;
+        r.cpu = cpu;
+        ck_assert_int_eq(pthread_create(&th, NULL, race_affinity, &r), 0);
+        ck_assert_int_gt(wake_cost_ns(64), 0);
+        __atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
+        pthread_join(th, NULL);
+        ck_assert_int_eq(sched_getaffinity(0, sizeof(after), &after), 0);
+        ck_assert_int_eq(sched_setaffinity(0, sizeof(before), &before), 0);
+        if (!r.acted)
+            continue;                /* missed the window: again */
+        ck_assert_int_eq(CPU_COUNT(&after), 1);
+        ck_assert(CPU_ISSET(cpu, &after));
+        return;
+    }
+    ck_abort_msg("never caught the measurement pinned to one CPU");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("poll_window");
@@ -335,6 +396,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_closed_window_times_few_sleeps);
     tcase_add_test(tc, wake_cost_is_measured);
     tcase_add_test(tc, wake_cost_restores_affinity);
+    tcase_add_test(tc, wake_cost_keeps_an_affinity_set_meanwhile);
     tcase_add_test(tc, max_follows_the_wake_up);
     suite_add_tcase(s, tc);
     return s;
