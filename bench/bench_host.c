@@ -43,7 +43,7 @@
  * frontend and a dom0 backend never share a run queue; left alone, the
  * scheduler put one frontend and the backend on one vCPU (a wake-up is
  * then a context switch, 8 us here) and 64 of them on two (a wake-up of
- * an idle vCPU, 60-100 us in this VM), so the ratio measured the
+ * an idle vCPU, 58-84 us in this VM), so the ratio measured the
  * placement.  That unpinned pair is printed too.  The rows with a
  * process per frontend are never pinned (65 processes).
  */
