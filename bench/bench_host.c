@@ -871,6 +871,7 @@ int main(void)
         char *sargv[6 + 2 * SCALE_FE * SCALE_DEVS];
         int k = 1;
         double p1, p64, one, all;
+        bool placed;
 
         sargv[k++] = "--socket";
         sargv[k++] = sock;
@@ -903,15 +904,14 @@ int main(void)
         /* Paced (each frontend SCALE_HZ rounds of 4 a second): latency
          * of a loaded backend that is not saturated; the load process and
          * the backend on two CPUs, as a guest and dom0 (see the top). */
-        if (scale_place(pid, true)) {
-            fleet_p99_row(pass ? "scale: p99, 64 fe vs 1, backend --poll"
-                               : "scale: p99 latency, 64 fe vs 1 fe", sock, "<= 2x");
+        placed = scale_place(pid, true);
+        fleet_p99_row(pass ? "scale: p99, 64 fe vs 1, backend --poll"
+                           : "scale: p99 latency, 64 fe vs 1 fe", sock, "<= 2x");
+        if (placed) {
             scale_place(pid, false);
             if (!pass)
                 fleet_p99_row("same, unpinned", sock, "-");
-        } else
-            fleet_p99_row(pass ? "scale: p99, 64 fe vs 1, backend --poll"
-                               : "scale: p99 latency, 64 fe vs 1 fe", sock, "<= 2x");
+        }
         if (!pass)
             process_p99_row(sock, fd);
         kill(pid, SIGTERM);

@@ -16,7 +16,8 @@
  * Where the caller may run on two CPUs or more, the two threads are
  * pinned to two of them for the measurement (the caller's own CPU
  * affinity is restored after it, unless someone set it meanwhile): a
- * frontend's kick wakes a backend on another CPU.  -errno if the thread or its eventfds could not be made. */
+ * frontend's kick wakes a backend on another CPU.  -errno if the thread
+ * or its eventfds could not be made. */
 int64_t wake_cost_ns(unsigned rounds);
 
 #endif

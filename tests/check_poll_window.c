@@ -348,7 +348,7 @@ static void *race_affinity(void *opaque)
 START_TEST(wake_cost_keeps_an_affinity_set_meanwhile)
 {
     cpu_set_t before, after;
-    int tries, cpu = -1, c;
+    int tries, cpu, c;
 
     ck_assert_int_eq(sched_getaffinity(0, sizeof(before), &before), 0);
     if (CPU_COUNT(&before) < 2)
@@ -357,8 +357,9 @@ START_TEST(wake_cost_keeps_an_affinity_set_meanwhile)
         struct racer r = { .tid = gettid() };
         pthread_t th;
 
-        /* A CPU of ours that the measurement will not keep us on. */
-        for (c = 0; c < CPU_SETSIZE && cpu < 0; c++)
+        /* A CPU of ours that the measurement will not keep us on (we
+         * may have moved since the last try). */
+        for (cpu = -1, c = 0; c < CPU_SETSIZE && cpu < 0; c++)
             if (CPU_ISSET(c, &before) && c != sched_getcpu())
                 cpu = c;
         r.cpu = cpu;
