@@ -80,6 +80,13 @@ void poll_window_slept(struct poll_window *w, int64_t gap_us)
         w->cur_us = 0;
 }
 
+bool spin_round_over(int64_t start_us, int64_t work_us, int64_t now_us)
+{
+    if (now_us - start_us < SPIN_ROUND_US)
+        return false;
+    return now_us - work_us >= SPIN_AFTER_WORK_US || now_us - start_us >= SPIN_ROUND_MAX_US;
+}
+
 unsigned poll_max_for_wake(int64_t wake_ns)
 {
     int64_t us;

@@ -159,6 +159,24 @@ START_TEST(a_yield_gives_way_past_the_quickest)
 }
 END_TEST
 
+/* A round of the backend's spin ends after SPIN_ROUND_US, but not while
+ * work found late in it may be followed by more: it waits until idle
+ * SPIN_AFTER_WORK_US, and at most SPIN_ROUND_MAX_US in all. */
+START_TEST(a_round_with_late_work_goes_on_a_little)
+{
+    ck_assert(!spin_round_over(1000, 1000, 1000 + SPIN_ROUND_US - 1));
+    ck_assert(spin_round_over(1000, 1000, 1000 + SPIN_ROUND_US));      /* idle all along */
+    /* a 40 us request served in the round: it goes on ... */
+    ck_assert(!spin_round_over(1000, 1042, 1042));
+    ck_assert(!spin_round_over(1000, 1042, 1042 + SPIN_AFTER_WORK_US - 1));
+    /* ... until idle long enough */
+    ck_assert(spin_round_over(1000, 1042, 1042 + SPIN_AFTER_WORK_US));
+    /* back-to-back work: epoll still comes at SPIN_ROUND_MAX_US */
+    ck_assert(!spin_round_over(1000, 1000 + SPIN_ROUND_MAX_US - 1, 1000 + SPIN_ROUND_MAX_US - 1));
+    ck_assert(spin_round_over(1000, 1000 + SPIN_ROUND_MAX_US, 1000 + SPIN_ROUND_MAX_US));
+}
+END_TEST
+
 START_TEST(no_probe_without_max)
 {
     struct poll_window w = { .max_us = 0, .probe_every = POLL_PROBE_EVERY };
@@ -391,6 +409,7 @@ static Suite *suite(void)
     tcase_add_test(tc, closed_window_probes);
     tcase_add_test(tc, giving_way_closes_the_window);
     tcase_add_test(tc, a_yield_gives_way_past_the_quickest);
+    tcase_add_test(tc, a_round_with_late_work_goes_on_a_little);
     tcase_add_test(tc, no_probe_without_max);
     tcase_add_test(tc, probe_ends_the_sleeping_lock_in);
     tcase_add_test(tc, an_outlier_does_not_close_the_window);
