@@ -83,17 +83,18 @@ int vf_blk_submit(struct vf_blk *b, struct vf_blk_req *r, unsigned q,
     r->type = type;
     r->len = len;
     r->q = q;
-    vmsg_put_le32(r->buf.p, type);
-    vmsg_put_le32(r->buf.p + 4, 0);
-    vmsg_put_le64(r->buf.p + 8, sector);
-    r->buf.p[HDR + len] = 0xFF;
-    /* header | data (one segment per run of consecutive addresses) | status */
-    if (vf_buf_sg(vf, &r->buf, 0, HDR, sg, 1) != 1)
+    vmsg_put_le32(r->buf.p + r->max, type);
+    vmsg_put_le32(r->buf.p + r->max + 4, 0);
+    vmsg_put_le64(r->buf.p + r->max + 8, sector);
+    r->buf.p[r->max + HDR] = 0xFF;
+    /* header | data (one segment per run of consecutive addresses) | status,
+     * laid out data | header | status (see front_blk.h) */
+    if (vf_buf_sg(vf, &r->buf, r->max, HDR, sg, 1) != 1)
         return -EINVAL;
-    if (len && (k = vf_buf_sg(vf, &r->buf, HDR, len, sg + 1, MAX_SEGS - 2)) < 0)
+    if (len && (k = vf_buf_sg(vf, &r->buf, 0, len, sg + 1, MAX_SEGS - 2)) < 0)
         return k;
     n += k;
-    if (vf_buf_sg(vf, &r->buf, HDR + len, 1, sg + n, 1) != 1)
+    if (vf_buf_sg(vf, &r->buf, r->max + HDR, 1, sg + n, 1) != 1)
         return -EINVAL;
     n++;
     b->per_q[q]++;
@@ -111,7 +112,7 @@ struct vf_blk_req *vf_blk_complete(struct vf_blk *b, unsigned q, int timeout_ms,
     if (!r)
         return NULL;
     /* The backend is untrusted: what it claims to have written must fit. */
-    st = r->buf.p[HDR + r->len];
+    st = r->buf.p[r->max + HDR];
     r->got = got;
     if (got == 0 || got > (r->type == VF_BLK_T_OUT ? 1 : r->len + 1))
         *res = -EIO;

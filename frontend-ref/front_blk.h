@@ -14,10 +14,14 @@
 /*
  * A request slot for queue depths above 1: its own header, data and status
  * in DMA memory.  The data lives where the backend reads or writes it, so
- * a caller that works on vf_blk_data() directly copies nothing.
+ * a caller that works on vf_blk_data() directly copies nothing.  The data
+ * comes first, page-aligned, as a kernel driver's pages are: the backend's
+ * preadv() into a page-aligned 1 MiB ran 12-13% faster here than into one
+ * 16 bytes further on (the header's place before; writes out of either
+ * ran alike).  The descriptors still go header, data, status.
  */
 struct vf_blk_req {
-    struct vf_buf buf;               /* header | data (max) | status */
+    struct vf_buf buf;               /* data (max) | header | status */
     size_t max, len;
     uint32_t type;
     uint32_t got;                    /* used length the device reported */
@@ -46,7 +50,7 @@ int vf_blk_req_alloc(struct vf *vf, struct vf_blk_req *r, size_t max);
 void vf_blk_req_free(struct vf *vf, struct vf_blk_req *r);
 static inline uint8_t *vf_blk_data(struct vf_blk_req *r)
 {
-    return r->buf.p + 16;
+    return r->buf.p;
 }
 /* Send @r (@type, @len bytes of data at @sector) on queue @q; no wait. */
 int vf_blk_submit(struct vf_blk *b, struct vf_blk_req *r, unsigned q,
