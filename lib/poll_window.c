@@ -39,8 +39,13 @@ bool poll_window_yielded(struct poll_window *w, int64_t took_us)
         w->yield_seen = true;
         w->yield_min_us = took_us;
     }
-    if (took_us - w->yield_min_us < SPIN_YIELD_US)
+    if (took_us - w->yield_min_us < SPIN_YIELD_US) {
+        w->ran_others = 0;
         return false;
+    }
+    if (++w->ran_others < POLL_YIELDS_TO_CEDE && w->cur_us)
+        return false;
+    w->ran_others = 0;
     poll_window_ceded(w);
     return true;
 }

@@ -46,6 +46,7 @@
 #define POLL_MAX_WAKE_CAP_US 5000
 #define POLL_PROBE_EVERY 16          /* a closed window spins once in this many waits */
 #define POLL_MISSES_TO_SHRINK 2      /* gaps over the maximum in a row before it shrinks */
+#define POLL_YIELDS_TO_CEDE 2        /* yields in a row that ran others before a spin gives way */
 #define POLL_TIME_CLOSED_EVERY 8     /* where the clock is slow: see poll_window_timed() */
 #define POLL_STR_(x) #x
 #define POLL_XSTR_(x) POLL_STR_(x)
@@ -61,6 +62,7 @@ struct poll_window {
     unsigned misses;                 /* gaps over the maximum in a row */
     unsigned probes, reopened;       /* probes made, and those that caught work */
     unsigned ceded;                  /* spins that gave way to other tasks */
+    unsigned ran_others;             /* yields in a row that ran other tasks */
     bool yield_seen;                 /* yield_min_us is set */
     int64_t yield_min_us;            /* the quickest yield of a spin: one that ran nothing */
     bool probing;                    /* this wait's spin is a probe */
@@ -84,7 +86,13 @@ void poll_window_ceded(struct poll_window *w);
  * took @took_us.  The quickest yield seen is what one costs here with
  * nothing else to run: a system call, and where the clock is a system
  * call too (a Xen PV domain) tens of microseconds.  One SPIN_YIELD_US
- * longer than that ran other tasks: poll_window_ceded() and true. */
+ * longer than that ran other tasks.  The POLL_YIELDS_TO_CEDE-th such
+ * yield in a row (a quick one ends the row), or the first in a probe of
+ * a closed window: poll_window_ceded() and true.  Before that the spin
+ * goes on: a kernel thread that ran once on our CPU is no reason to
+ * sleep and then regrow the window from POLL_WINDOW_START_US, a wake-up
+ * at each doubling (a stream of 1 MiB reads met 22-26 such yields in
+ * 2048 requests, and each cost 4-5 sleeps of 40-100 us). */
 bool poll_window_yielded(struct poll_window *w, int64_t took_us);
 
 /* Whether to time the sleep about to begin (and report it with

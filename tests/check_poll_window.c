@@ -148,14 +148,45 @@ START_TEST(a_yield_gives_way_past_the_quickest)
     ck_assert(!poll_window_yielded(&w, 27));
     ck_assert_uint_eq(w.cur_us, 128);
     ck_assert_uint_eq(w.ceded, 0);
-    ck_assert(poll_window_yielded(&w, 28));           /* others ran */
+    ck_assert(!poll_window_yielded(&w, 28));          /* others ran: once goes on */
+    ck_assert(poll_window_yielded(&w, 28));           /* twice in a row gives way */
     ck_assert_uint_eq(w.cur_us, 0);
     ck_assert_uint_eq(w.ceded, 1);
     w = (struct poll_window){ .max_us = 256, .cur_us = 64 };
     ck_assert(!poll_window_yielded(&w, 1));           /* a fast clock */
     ck_assert(!poll_window_yielded(&w, 0));
+    ck_assert(!poll_window_yielded(&w, SPIN_YIELD_US));
     ck_assert(poll_window_yielded(&w, SPIN_YIELD_US));
     ck_assert_uint_eq(w.cur_us, 0);
+}
+END_TEST
+
+/* A yield that ran other tasks once (a kernel thread woke on our CPU)
+ * keeps the window; a quick yield ends the row; a probe of a closed
+ * window gives way at the first. */
+START_TEST(a_lone_yield_that_ran_others_keeps_the_window)
+{
+    struct poll_window w = { .max_us = 256, .cur_us = 256, .probe_every = POLL_PROBE_EVERY };
+    int i;
+
+    ck_assert(!poll_window_yielded(&w, 20));
+    for (i = 0; i < 5; i++) {
+        ck_assert(!poll_window_yielded(&w, 20 + SPIN_YIELD_US));
+        ck_assert(!poll_window_yielded(&w, 20));
+    }
+    ck_assert_uint_eq(w.cur_us, 256);
+    ck_assert_uint_eq(w.ceded, 0);
+    for (i = 1; i < POLL_YIELDS_TO_CEDE; i++)
+        ck_assert(!poll_window_yielded(&w, 20 + SPIN_YIELD_US));
+    ck_assert(poll_window_yielded(&w, 20 + SPIN_YIELD_US));
+    ck_assert_uint_eq(w.cur_us, 0);
+    ck_assert_uint_eq(w.ceded, 1);
+    for (i = 1; i < POLL_PROBE_EVERY; i++)            /* closed ... */
+        ck_assert_uint_eq(poll_window_budget(&w), 0);
+    ck_assert_uint_eq(poll_window_budget(&w), 256);   /* ... a probe ... */
+    ck_assert(poll_window_yielded(&w, 20 + SPIN_YIELD_US)); /* ... gives way at once */
+    ck_assert(!w.probing);
+    ck_assert_uint_eq(w.ceded, 2);
 }
 END_TEST
 
@@ -409,6 +440,7 @@ static Suite *suite(void)
     tcase_add_test(tc, closed_window_probes);
     tcase_add_test(tc, giving_way_closes_the_window);
     tcase_add_test(tc, a_yield_gives_way_past_the_quickest);
+    tcase_add_test(tc, a_lone_yield_that_ran_others_keeps_the_window);
     tcase_add_test(tc, a_round_with_late_work_goes_on_a_little);
     tcase_add_test(tc, no_probe_without_max);
     tcase_add_test(tc, probe_ends_the_sleeping_lock_in);
