@@ -257,11 +257,6 @@ int vf_submit(struct vf_dev *d, unsigned qi, const struct vmsg_sg *sg,
     return rc;
 }
 
-static bool used_pending(void *vr)
-{
-    return vmsg_vring_used_pending(vr);
-}
-
 void *vf_wait(struct vf_dev *d, unsigned qi, uint32_t *len, int timeout_ms, int *err)
 {
     struct vf_queue *q = &d->q[qi];
@@ -286,9 +281,7 @@ void *vf_wait(struct vf_dev *d, unsigned qi, uint32_t *len, int timeout_ms, int 
             *err = -ETIMEDOUT;
             return NULL;
         }
-        /* Spinning, look at the used ring too: the answer shows there
-         * before its EVENT_USED does. */
-        rc = vmsg_ring_ep_poll_until(d->vf->ep, left, used_pending, &q->vr);
+        rc = vf_poll(d->vf, left);
         if (rc < 0) {
             *err = rc;
             return NULL;

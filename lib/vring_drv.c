@@ -221,11 +221,6 @@ void *vmsg_vring_get_used(struct vmsg_vring *vr, uint32_t *len)
     return token;
 }
 
-bool vmsg_vring_used_pending(const struct vmsg_vring *vr)
-{
-    return !vr->broken && dev_word(&vr->used->idx) != vr->last_used;
-}
-
 void vmsg_vring_disable_cb(struct vmsg_vring *vr)
 {
     if (!vr->event_idx)

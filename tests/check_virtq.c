@@ -572,29 +572,6 @@ START_TEST(no_event_idx_flags)
 }
 END_TEST
 
-/* The driver's look at the used index: pending from the device's push
- * until the driver takes the entry; never on a broken ring. */
-START_TEST(driver_sees_used_pending)
-{
-    uint32_t len;
-
-    ck_assert(!vmsg_vring_used_pending(&R));
-    add2(4, 4);
-    ck_assert(!vmsg_vring_used_pending(&R));
-    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
-    ck_assert(!vmsg_vring_used_pending(&R));
-    vmsg_vq_push(&Q, E, 1);
-    ck_assert(vmsg_vring_used_pending(&R));
-    ck_assert_ptr_eq(vmsg_vring_get_used(&R, &len), &tok1);
-    ck_assert(!vmsg_vring_used_pending(&R));
-    R.used->idx = htole16(le16toh(R.used->idx) + NUM + 1);   /* ran ahead */
-    ck_assert(vmsg_vring_used_pending(&R));
-    ck_assert_ptr_null(vmsg_vring_get_used(&R, &len));
-    ck_assert(R.broken);
-    ck_assert(!vmsg_vring_used_pending(&R));
-}
-END_TEST
-
 START_TEST(driver_rejects_hostile_used_entries)
 {
     uint32_t len;
@@ -692,7 +669,6 @@ static Suite *virtq_suite(void)
     tcase_add_test(tc, setup_rejects_bad_rings);
     tcase_add_test(tc, event_idx_notification_suppression);
     tcase_add_test(tc, no_event_idx_flags);
-    tcase_add_test(tc, driver_sees_used_pending);
     tcase_add_test(tc, driver_rejects_hostile_used_entries);
     tcase_add_test(tc, driver_rejects_used_id_not_outstanding);
     tcase_add_test(tc, driver_rejects_used_index_jump);

@@ -206,19 +206,8 @@ static unsigned drv_budget(struct vmsg_ring_ep *ep)
  * SPIN_YIELD_US: the backend serving us may have been put on our CPU
  * (polling mode's does not; its backend spins on a CPU of its own).  As
  * drv_drain(). */
-/* What a driver's wait also ends on (vmsg_ring_ep_poll_until()). */
-struct drv_peek {
-    bool (*fn)(void *ctx);
-    void *ctx;
-};
-
-static bool peeked(const struct drv_peek *pk)
-{
-    return pk && pk->fn(pk->ctx);
-}
-
 static int drv_spin(struct vmsg_ring_ep *ep, unsigned budget_us, uint16_t token, void *resp,
-                    size_t cap, size_t *resp_len, bool any_event, const struct drv_peek *pk)
+                    size_t cap, size_t *resp_len, bool any_event)
 {
     int64_t t = now_us(), end = t + budget_us, yield_at = t + SPIN_YIELD_US;
     uint64_t before = ep->events;
@@ -230,7 +219,7 @@ static int drv_spin(struct vmsg_ring_ep *ep, unsigned budget_us, uint16_t token,
     ep->spins++;
     do {
         rc = drv_drain(ep, token, resp, cap, resp_len);
-        if (rc || (any_event && ep->events != before) || peeked(pk)) {
+        if (rc || (any_event && ep->events != before)) {
             if (rc >= 0) {
                 ep->spin_found++;
                 if (adaptive)
@@ -250,10 +239,9 @@ static int drv_spin(struct vmsg_ring_ep *ep, unsigned budget_us, uint16_t token,
 
             sched_yield();
             t = now_us();
-            /* Yields that ran other tasks: this CPU is wanted, and a
+            /* A yield that ran other tasks: this CPU is wanted, and a
              * spin would take turns from them, perhaps from the backend
-             * we wait for: sleep now (the window closes).  A lone one
-             * does not count (see poll_window_yielded()). */
+             * we wait for: sleep now (the window closes). */
             if (poll_window_yielded(&ep->win, t - yielded_at))
                 break;
             yield_at = t + SPIN_YIELD_US;
@@ -299,7 +287,7 @@ static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
     for (bool spin = budget > 0; rc == 0; spin = false) {
         int left = (int)(end - now_ms());
 
-        rc = spin ? drv_spin(ep, budget, token, resp, resp_cap, resp_len, false, NULL)
+        rc = spin ? drv_spin(ep, budget, token, resp, resp_cap, resp_len, false)
                   : drv_drain(ep, token, resp, resp_cap, resp_len);
         if (rc == 0 && left > 0)
             rc = drv_unmark(ep, token, resp, resp_cap, resp_len);
@@ -328,10 +316,9 @@ static int ep_transfer(struct vmsg_bus *bus, const void *req, size_t req_len,
 
 /* Deliver queued events; if none and @timeout_ms != 0, spin (polling
  * mode or the adaptive window), clear our awake flag and look again,
- * then, if @sleep, wait up to @timeout_ms for one.  A true @pk ends the
- * wait like an event (the driver stays awake).  As vmsg_ring_ep_poll(). */
-static int drv_poll(struct vmsg_ring_ep *ep, int timeout_ms, bool sleep,
-                    const struct drv_peek *pk)
+ * then, if @sleep, wait up to @timeout_ms for one.  As
+ * vmsg_ring_ep_poll(). */
+static int drv_poll(struct vmsg_ring_ep *ep, int timeout_ms, bool sleep)
 {
     uint64_t before;
     unsigned budget;
@@ -343,11 +330,11 @@ static int drv_poll(struct vmsg_ring_ep *ep, int timeout_ms, bool sleep,
     pthread_mutex_lock(&ep->lock);
     before = ep->events;
     budget = timeout_ms != 0 && sleep ? drv_budget(ep) : 0;
-    rc = budget ? drv_spin(ep, budget, 0, NULL, 0, NULL, true, pk)
+    rc = budget ? drv_spin(ep, budget, 0, NULL, 0, NULL, true)
                 : drv_drain(ep, 0, NULL, 0, NULL);
-    if (rc == 0 && ep->events == before && timeout_ms != 0 && !peeked(pk))
+    if (rc == 0 && ep->events == before && timeout_ms != 0)
         rc = drv_unmark(ep, 0, NULL, 0, NULL);
-    if (rc == 0 && ep->events == before && timeout_ms != 0 && sleep && !peeked(pk)) {
+    if (rc == 0 && ep->events == before && timeout_ms != 0 && sleep) {
         rc = ep_wait(ep, timeout_ms);
         drv_slept(ep, t0);
         drv_mark(ep);
@@ -360,20 +347,12 @@ static int drv_poll(struct vmsg_ring_ep *ep, int timeout_ms, bool sleep,
 
 int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms)
 {
-    return drv_poll(ep, timeout_ms, true, NULL);
-}
-
-int vmsg_ring_ep_poll_until(struct vmsg_ring_ep *ep, int timeout_ms,
-                            bool (*peek)(void *ctx), void *ctx)
-{
-    struct drv_peek pk = { peek, ctx };
-
-    return drv_poll(ep, timeout_ms, true, peek ? &pk : NULL);
+    return drv_poll(ep, timeout_ms, true);
 }
 
 int vmsg_ring_ep_arm(struct vmsg_ring_ep *ep)
 {
-    return drv_poll(ep, -1, false, NULL);
+    return drv_poll(ep, -1, false);
 }
 
 int vmsg_ring_ep_drain(struct vmsg_ring_ep *ep)

@@ -83,16 +83,6 @@ void vmsg_ring_ep_fini(struct vmsg_ring_ep *ep);
  * Returns how many, or -EPIPE / -EPROTO once the backend is gone. */
 int vmsg_ring_ep_poll(struct vmsg_ring_ep *ep, int timeout_ms);
 
-/* The same, also ending the wait as soon as @peek(@ctx) is true: what the
- * caller waits for shows without a message (a virtqueue's used index
- * moved), and a spin that looks at it too sees the answer when the device
- * publishes it, not after the device's EVENT_USED has been written, sent
- * and read (0.4 us less a request on the host bus).  The event still
- * comes, and wakes a driver that sleeps; @peek only reads.  Returns as
- * vmsg_ring_ep_poll() (0 when only @peek was true). */
-int vmsg_ring_ep_poll_until(struct vmsg_ring_ep *ep, int timeout_ms,
-                            bool (*peek)(void *ctx), void *ctx);
-
 /* Driver role, for a caller that sleeps elsewhere (one epoll over the event
  * channels of many buses) and looks with vmsg_ring_ep_poll(ep, 0) when
  * woken: before sleeping, deliver queued events and, if there were none,

@@ -175,10 +175,6 @@ bool vmsg_vring_kick_prepare(struct vmsg_vring *vr);
  */
 void *vmsg_vring_get_used(struct vmsg_vring *vr, uint32_t *len);
 
-/* Whether the device has published used entries we have not taken (a
- * look, no checks: vmsg_vring_get_used() checks what it takes). */
-bool vmsg_vring_used_pending(const struct vmsg_vring *vr);
-
 /* Ask for (or suppress) EVENT_USED; true if used entries are pending. */
 bool vmsg_vring_enable_cb(struct vmsg_vring *vr);
 void vmsg_vring_disable_cb(struct vmsg_vring *vr);
