@@ -372,7 +372,7 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
     e->epoch = vq->epoch;
     vq->last_avail++;
     vq->inflight++;
-    if (vq->event_idx) {
+    if (vq->event_idx && !vq->notify_off) {
         /* avail_event: kick us when the driver passes this index. */
         wr16(avail_event(vq), vq->last_avail);
     }
@@ -429,6 +429,7 @@ bool vmsg_vq_set_notification(struct vmsg_vq *vq, bool enable)
 {
     if (!vq->ready || vq->broken)
         return false;
+    vq->notify_off = !enable;
     if (vq->event_idx) {
         if (enable)
             wr16(avail_event(vq), vq->last_avail);

@@ -554,6 +554,39 @@ START_TEST(event_idx_notification_suppression)
 }
 END_TEST
 
+/* With EVENT_IDX, a device serving with notifications off leaves
+ * avail_event alone: the driver that keeps adding requests notifies once
+ * (crossing the old avail_event), then not again until the device turns
+ * them back on and avail_event catches up.  (Moving it at every pop made
+ * the driver send an EVENT_AVAIL per request to a device that would not
+ * read them before its queue ran dry: the message ring filled, and the
+ * driver waited 1 ms for room every ~255 requests.) */
+START_TEST(event_idx_no_avail_event_while_off)
+{
+    uint16_t *avail_event = (uint16_t *)((uint8_t *)R.used + 4 + 8 * NUM);
+    int i;
+
+    add2(4, 4);
+    ck_assert(vmsg_vring_kick_prepare(&R));  /* avail_event 0: notify */
+    vmsg_vq_set_notification(&Q, false);
+    for (i = 0; i < 3; i++) {
+        ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+        vmsg_vq_push(&Q, E, 1);
+        ck_assert_uint_eq(le16toh(*avail_event), 0);
+        add2(4, 4);
+        ck_assert(!vmsg_vring_kick_prepare(&R));   /* no EVENT_AVAIL */
+        ck_assert(vmsg_vring_get_used(&R, &(uint32_t){ 0 }));
+    }
+    ck_assert(vmsg_vq_set_notification(&Q, true));   /* one left to take */
+    ck_assert_uint_eq(le16toh(*avail_event), 3);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    ck_assert_uint_eq(le16toh(*avail_event), 4);     /* on: pops move it */
+    vmsg_vq_push(&Q, E, 1);
+    add2(4, 4);
+    ck_assert(vmsg_vring_kick_prepare(&R));          /* passes 4: notify */
+}
+END_TEST
+
 START_TEST(no_event_idx_flags)
 {
     teardown();
@@ -668,6 +701,7 @@ static Suite *virtq_suite(void)
     tcase_add_test(tc, hostile_chain_checked_before_batch);
     tcase_add_test(tc, setup_rejects_bad_rings);
     tcase_add_test(tc, event_idx_notification_suppression);
+    tcase_add_test(tc, event_idx_no_avail_event_while_off);
     tcase_add_test(tc, no_event_idx_flags);
     tcase_add_test(tc, driver_rejects_hostile_used_entries);
     tcase_add_test(tc, driver_rejects_used_id_not_outstanding);

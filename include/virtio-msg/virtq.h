@@ -60,6 +60,7 @@ struct vmsg_vq {
     bool broken;
     bool event_idx;
     bool indirect;
+    bool notify_off;           /* set_notification(false): EVENT_AVAIL not wanted */
     uint16_t last_avail;       /* next avail entry to take */
     uint16_t used_idx;         /* our copy of used->idx */
     uint16_t signalled_used;
@@ -108,7 +109,10 @@ void vmsg_vq_discard(struct vmsg_vq *vq, struct vmsg_vq_elem *elem);
 bool vmsg_vq_should_notify(struct vmsg_vq *vq);
 
 /* Ask the driver to (not) send EVENT_AVAIL; returns true if work is pending
- * after enabling (the caller must then pop again). */
+ * after enabling (the caller must then pop again).  With EVENT_IDX,
+ * "not" means avail_event stays where it is: pops move it only while
+ * notifications are on, so a device serving request after request hears
+ * at most once from a driver that keeps adding them. */
 bool vmsg_vq_set_notification(struct vmsg_vq *vq, bool enable);
 
 /* ---- driver side ---- */
