@@ -57,6 +57,12 @@
 #define MAX_IOTHREADS 64
 #define BATCH 32                     /* requests per io_uring_enter() */
 #define BATCH_BYTES (256u << 10)     /* a batch stops growing past this */
+/* A turn on one queue: this many batches (or, without batches, requests),
+ * then the queue waits for its next turn (vmsg_dev_want_later) and the
+ * loop serves the others: a frontend that keeps its queue full must not
+ * hold the loop (4 MiB of 1 MiB requests, about 0.1-0.2 ms here). */
+#define TURN_BATCHES 4
+#define TURN_REQUESTS 128
 
 struct blk_req_hdr {
     uint32_t type;
@@ -441,13 +447,18 @@ static void take(struct blk *b, unsigned i)
  */
 static void serve_batched(struct blk *b, struct vmsg_vq *vq, uint32_t qi)
 {
-    unsigned n, i;
+    unsigned n, i, turn = 0;
     uint64_t bytes;
     int rc;
 
     do {
         vmsg_vq_set_notification(vq, false);
         do {
+            if (turn++ == TURN_BATCHES) {
+                /* More to do: next turn (notifications stay off). */
+                vmsg_dev_want_later(b->dev, qi);
+                return;
+            }
             for (n = 0, bytes = 0, rc = 1; n < BATCH && bytes < BATCH_BYTES &&
                  (rc = vmsg_vq_pop(vq, &b->slots[n].elem)) == 1; n++) {
                 take(b, n);
@@ -562,6 +573,7 @@ static void blk_notify(void *s, uint32_t qi)
 {
     struct blk *b = s;
     struct vmsg_vq *vq = vmsg_dev_queue(b->dev, qi);
+    unsigned served = 0;
     int rc;
 
     if (!vq)
@@ -576,8 +588,14 @@ static void blk_notify(void *s, uint32_t qi)
     }
     do {
         vmsg_vq_set_notification(vq, false);
-        while ((rc = vmsg_vq_pop(vq, b->elem)) == 1)
+        while ((rc = vmsg_vq_pop(vq, b->elem)) == 1) {
             vmsg_vq_push(vq, b->elem, handle(b, b->elem, b->scratch));
+            if (++served == TURN_REQUESTS) {
+                vmsg_dev_notify_used(b->dev, qi);
+                vmsg_dev_want_later(b->dev, qi);   /* the rest next turn */
+                return;
+            }
+        }
         if (rc < 0) {
             /* A broken ring: the driver must reset the device. */
             vmsg_dev_needs_reset(b->dev);

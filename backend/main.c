@@ -216,13 +216,34 @@ static void conn_rx(void *opaque, const void *buf, size_t len)
  * put without a kick while we served: vmsg_ring_ep_serve) has no kick to
  * come: it is marked and served again before the loop sleeps.
  */
+/* Queues a model stopped serving with requests left (vmsg_dev_want_later):
+ * their next turn, or whether one waits. */
+static bool conn_later(struct conn *c, bool serve)
+{
+    bool any = false;
+    int i;
+
+    for (i = 0; i < c->ndev; i++) {
+        if (!c->devs[i].live || !vmsg_dev_has_later(&c->devs[i].dev))
+            continue;
+        if (serve)
+            vmsg_dev_serve_later(&c->devs[i].dev);
+        any |= vmsg_dev_has_later(&c->devs[i].dev);
+    }
+    return any;
+}
+
+/* One turn for a frontend: the queues left from its last turn, then its
+ * messages (at most a ring batch), each bounded, so that one frontend
+ * that keeps its queues full cannot keep the loop from the others. */
 static void conn_serve(struct conn *c)
 {
+    conn_later(c, true);
     if (vmsg_ring_ep_serve(&c->be.ep) < 0 || c->be.ep.dead) {
         conn_close(c, "frontend broke the ring protocol");
         return;
     }
-    c->backlog = vmsg_ring_ep_pending(&c->be.ep);
+    c->backlog = vmsg_ring_ep_pending(&c->be.ep) || conn_later(c, false);
     g.backlog |= c->backlog;
 }
 
@@ -300,7 +321,7 @@ static bool poll_rings(void)
     for (i = 0; i < g.conn_hi; i++) {
         struct conn *c = g.conns[i];
 
-        if (c && vmsg_ring_ep_pending(&c->be.ep)) {
+        if (c && (vmsg_ring_ep_pending(&c->be.ep) || c->backlog)) {
             /* Frontends see our flag and do not kick (one that kicks
              * anyway is served again when epoll reports the edge). */
             conn_serve(c);

@@ -411,13 +411,14 @@ static void on_xenstore(void *opaque)
  * sleeps. */
 static void serve(struct xdev *d)
 {
+    vmsg_dev_serve_later(&d->dev);   /* queues left from its last turn */
     if (vmsg_ring_ep_serve(&d->be.ep) < 0 || d->be.ep.dead) {
         disconnect(d, "frontend broke the ring protocol");
         xsu_write(x.xs, XBT_NULL, "frontend broke the ring protocol", "%s/error", d->be_path);
         set_state(d, VMSG_XB_CLOSED);
         return;
     }
-    x.backlog |= vmsg_ring_ep_pending(&d->be.ep);
+    x.backlog |= vmsg_ring_ep_pending(&d->be.ep) || vmsg_dev_has_later(&d->dev);
 }
 
 static void on_event(void *opaque)
@@ -463,7 +464,8 @@ bool xen_backend_poll(void)
     for (k = 0; k < x.devs_hi; k++) {
         struct xdev *d = x.devs[k];
 
-        if (d && d->connected && vmsg_ring_ep_pending(&d->be.ep)) {
+        if (d && d->connected &&
+            (vmsg_ring_ep_pending(&d->be.ep) || vmsg_dev_has_later(&d->dev))) {
             serve(d);
             any = true;
         }

@@ -99,6 +99,7 @@ static void device_reset(struct vmsg_dev *dev)
 {
     uint32_t i;
 
+    dev->later = 0;
     dev->ops->reset(dev->model);
     for (i = 0; i < dev->desc.num_queues; i++)
         reset_queue(dev, i);
@@ -374,6 +375,8 @@ static int h_reset_vqueue(struct vmsg_dev *dev, const struct vmsg *req,
     if (dev->ops->queue_reset && dev->queues[i].size)
         dev->ops->queue_reset(dev->model, i);
     reset_queue(dev, i);
+    if (i < VMSG_DEV_MAX_QUEUES)
+        dev->later &= ~(UINT64_C(1) << i);
     return 1;
 }
 
@@ -391,20 +394,43 @@ static int h_get_shm(struct vmsg_dev *dev, const struct vmsg *req,
     return 1;
 }
 
+/* Whether queue @i may be served: DRIVER_OK, no reset pending, set up. */
+static bool queue_serves(const struct vmsg_dev *dev, uint32_t i)
+{
+    return (dev->status & VIRTIO_STATUS_DRIVER_OK) &&
+           !(dev->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) &&
+           i < dev->desc.num_queues && dev->queues[i].size;
+}
+
 static int h_event_avail(struct vmsg_dev *dev, const struct vmsg *req,
                          struct vmsg *r)
 {
     uint32_t i = req->u.event_avail.vq_index;
 
     (void)r;
-    if (!(dev->status & VIRTIO_STATUS_DRIVER_OK) ||
-        (dev->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) ||
-        i >= dev->desc.num_queues || !dev->queues[i].size) {
+    if (!queue_serves(dev, i)) {
         dev->stats.events_ignored++;   /* V26: no I/O before DRIVER_OK */
         return 0;
     }
     dev->ops->queue_notify(dev->model, i);
     return 0;
+}
+
+void vmsg_dev_want_later(struct vmsg_dev *dev, uint32_t vq)
+{
+    if (vq < VMSG_DEV_MAX_QUEUES)
+        dev->later |= UINT64_C(1) << vq;
+}
+
+void vmsg_dev_serve_later(struct vmsg_dev *dev)
+{
+    uint64_t m = dev->later;
+    uint32_t i;
+
+    dev->later = 0;
+    for (i = 0; m && i < VMSG_DEV_MAX_QUEUES; i++, m >>= 1)
+        if ((m & 1) && queue_serves(dev, i))
+            dev->ops->queue_notify(dev->model, i);
 }
 
 typedef int handler_fn(struct vmsg_dev *, const struct vmsg *, struct vmsg *);

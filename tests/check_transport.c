@@ -440,6 +440,32 @@ START_TEST(D28_D32_driver_notify_rules)
 }
 END_TEST
 
+/* A model that stops a queue with requests left gets a later turn: the
+ * queue's notify runs again from vmsg_dev_serve_later(), once; not for a
+ * queue a reset took away, nor before DRIVER_OK. */
+START_TEST(queue_served_again_on_a_later_turn)
+{
+    vmsg_dev_want_later(&H.dev, 0);            /* not live yet */
+    ck_assert(vmsg_dev_has_later(&H.dev));
+    vmsg_dev_serve_later(&H.dev);
+    ck_assert(!vmsg_dev_has_later(&H.dev));
+    ck_assert_int_eq(H.model.notifies, 0);
+    harness_start(&H, STD_FEATURES | VIRTIO_BIT(VIRTIO_F_RING_RESET), 16);
+    vmsg_dev_want_later(&H.dev, 0);
+    vmsg_dev_want_later(&H.dev, VMSG_DEV_MAX_QUEUES);   /* ignored */
+    vmsg_dev_serve_later(&H.dev);
+    ck_assert_int_eq(H.model.notifies, 1);
+    vmsg_dev_serve_later(&H.dev);              /* asked once, served once */
+    ck_assert_int_eq(H.model.notifies, 1);
+    vmsg_dev_want_later(&H.dev, 0);
+    ck_assert_int_eq(vmsg_drv_reset_vqueue(&H.drv, 0), 0);
+    ck_assert(!vmsg_dev_has_later(&H.dev));    /* the queue reset forgot it */
+    vmsg_dev_want_later(&H.dev, 1);
+    ck_assert_int_eq(vmsg_drv_reset(&H.drv), 0);
+    ck_assert(!vmsg_dev_has_later(&H.dev));    /* so did the device reset */
+}
+END_TEST
+
 START_TEST(V47_get_shm)
 {
     uint32_t len = 1, addr = 1;
@@ -713,6 +739,7 @@ static Suite *transport_suite(void)
     tcase_add_test(tc, D49_reset_vqueue_needs_ring_reset);
     tcase_add_test(tc, V26_event_avail_before_driver_ok_ignored);
     tcase_add_test(tc, D28_D32_driver_notify_rules);
+    tcase_add_test(tc, queue_served_again_on_a_later_turn);
     tcase_add_test(tc, V47_get_shm);
     tcase_add_test(tc, V10_B16_malformed_and_unknown_dropped_silently);
     tcase_add_test(tc, V43_status_out_of_order_needs_reset);

@@ -85,6 +85,7 @@ struct vmsg_dev {
     } queues[VMSG_DEV_MAX_QUEUES];
     struct vmsg_dev_stats stats;
     uint8_t *txbuf;               /* bus max size; responses and events */
+    uint64_t later;               /* queues to serve on the next turn */
 };
 
 /**
@@ -118,6 +119,22 @@ static inline uint64_t vmsg_dev_features(const struct vmsg_dev *dev)
 {
     return dev->driver_features;
 }
+
+/*
+ * A model that stops serving queue @vq with requests left (its share of a
+ * turn used up, so that other queues and frontends get theirs) asks to
+ * be served again: its queue_notify runs from vmsg_dev_serve_later() on
+ * the backend's next turn for this device, with no EVENT_AVAIL needed
+ * (the model keeps notifications off meanwhile).  A reset forgets it.
+ */
+void vmsg_dev_want_later(struct vmsg_dev *dev, uint32_t vq);
+/* Whether a queue waits for that turn. */
+static inline bool vmsg_dev_has_later(const struct vmsg_dev *dev)
+{
+    return dev->later != 0;
+}
+/* Run the queues that asked, in order (each may ask again). */
+void vmsg_dev_serve_later(struct vmsg_dev *dev);
 
 /* Send EVENT_USED for @vq if the ring asks for it. 0 or -errno. */
 int vmsg_dev_notify_used(struct vmsg_dev *dev, uint32_t vq);

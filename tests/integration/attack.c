@@ -688,6 +688,65 @@ static int a_desc_revoked(void)
     return needs_reset();
 }
 
+/* A frontend that keeps its queue full: five 64 KiB reads (320 KiB, more
+ * than one of the backend's batches) offered with one EVENT_AVAIL, then
+ * for QUEUE_HOG_MS each answer put straight back, with no message again.
+ * Served until the queue runs dry, it would hold the backend's loop for
+ * as long as it likes; hostile.sh checks that the victim's rounds go on
+ * meanwhile.  The backend must still answer us afterwards. */
+#define QUEUE_HOG_MS 3000
+static int a_queue_hog(void)
+{
+    uint64_t data, hdrs;
+    uint8_t *h;
+    uint16_t used_seen = 0, k;
+    struct vmsg m;
+    uint8_t buf[32];
+    struct timespec t0, t;
+    unsigned n = QS / 3, i, answers = 0;
+
+    if (live_queue() || !ep->bus.ops->dma_alloc(&ep->bus, 65536, &data) ||
+        !ep->bus.ops->dma_alloc(&ep->bus, 4096, &hdrs) || !(h = pool_ptr(hdrs)))
+        return 1;
+    for (i = 0; i < n; i++) {        /* header | 64 KiB | status, 32 bytes apart */
+        vmsg_put_le32(h + 32 * i, 0);                /* VIRTIO_BLK_T_IN */
+        vmsg_put_le32(h + 32 * i + 4, 0);
+        vmsg_put_le64(h + 32 * i + 8, 128 * i);
+        put_desc(3 * i, hdrs + 32 * i, 16, F_NEXT, (uint16_t)(3 * i + 1));
+        put_desc(3 * i + 1, data, 65536, F_WRITE | F_NEXT, (uint16_t)(3 * i + 2));
+        put_desc(3 * i + 2, hdrs + 32 * i + 16, 1, F_WRITE, 0);
+        vmsg_put_le16(qmem + 256 + 4 + 2 * (avail_idx++ % QS), (uint16_t)(3 * i));
+    }
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    vmsg_put_le16(qmem + 256 + 2, avail_idx);
+    vmsg_init_request(&m, false, VMSG_EVENT_AVAIL, 0);
+    m.u.event_avail.next_offset = avail_idx;
+    raw(buf, (size_t)vmsg_encode(&m, buf, sizeof(buf)));
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        uint16_t used = vmsg_get_le16(qmem + 512 + 2);
+
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        for (k = used_seen; k != used; k++, answers++)     /* straight back */
+            vmsg_put_le16(qmem + 256 + 4 + 2 * (avail_idx++ % QS),
+                          (uint16_t)vmsg_get_le32(qmem + 512 + 4 + 8 * (k % QS)));
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        vmsg_put_le16(qmem + 256 + 2, avail_idx);
+        /* As a driver should: an EVENT_AVAIL only where the device asks
+         * (VRING_USED_F_NO_NOTIFY clear), so that it never stops. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (used != used_seen && !(vmsg_get_le16(qmem + 512) & 1)) {
+            m.u.event_avail.next_offset = avail_idx;
+            raw(buf, (size_t)vmsg_encode(&m, buf, sizeof(buf)));
+        }
+        used_seen = used;
+        vmsg_ring_ep_poll(ep, 0);    /* read its EVENT_USEDs: we only hog */
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < QUEUE_HOG_MS);
+    fprintf(stderr, "attack: %u answers in %d ms\n", answers, QUEUE_HOG_MS);
+    return answers > 0 ? answered() : 1;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -732,6 +791,7 @@ static const struct {
     { "indirect-bad-length", a_indirect_bad_length },
     { "indirect-nested", a_indirect_nested },
     { "desc-revoked-grant", a_desc_revoked },
+    { "queue-hog", a_queue_hog },
 };
 
 int main(int argc, char **argv)

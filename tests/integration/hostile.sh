@@ -29,8 +29,16 @@ vpid=$!
 for _ in $(seq 100); do [ -e "$tmp/victim.rounds" ] && break; sleep 0.1; done
 count=0
 for a in $("$b/tests/integration/attack" list); do
+    before=$(cat "$tmp/victim.rounds" 2>/dev/null || echo 0)
     timeout 60 "$b/tests/integration/attack" "$a" "$tmp/s" 4 >"$tmp/a.out" 2>&1
     rc=$?
+    # A frontend that keeps its queue full for 3 s must not starve the
+    # others: the victim finished rounds meanwhile.
+    if [ "$a" = queue-hog ] && [ $rc -eq 0 ] &&
+       [ "$(cat "$tmp/victim.rounds" 2>/dev/null || echo 0)" -le "$before" ]; then
+        echo "attack: the victim finished no round while the queue was hogged" >>"$tmp/a.out"
+        rc=1
+    fi
     sleep 0.1
     line=$(status)
     # Between attacks the attacker is disconnected: nothing may stay mapped
