@@ -335,7 +335,8 @@ static bool poll_rings(void)
 
 /* One round of the spin: SPIN_ROUND_US of looks (longer after work, see
  * spin_round_over()), then back to epoll (with no wait) for sockets,
- * signals, models and worker completions.  Stops when idle for budget_us.  While idle the clock is read every 16 looks
+ * signals, models and worker completions.  Stops when idle for
+ * budget_us.  While idle the clock is read every 16 looks
  * (a look is cheaper than the clock with few connections, and takes a
  * while with many). */
 static void poll_round(int64_t *idle_since, unsigned budget_us)
