@@ -209,41 +209,40 @@ static void conn_rx(void *opaque, const void *buf, size_t len)
     c->dropped++;                    /* B13: no such device */
 }
 
+/* Whether a model stopped one of @c's queues with requests left
+ * (vmsg_dev_want_later) and waits for its next turn. */
+static bool conn_has_later(const struct conn *c)
+{
+    int i;
+
+    for (i = 0; i < c->ndev; i++)
+        if (c->devs[i].live && vmsg_dev_has_later(&c->devs[i].dev))
+            return true;
+    return false;
+}
+
 /*
  * Serve a frontend's ring.  Its kick eventfd is watched edge-triggered:
  * every kick is an edge, so the counter is never read (one syscall less
  * per request).  A ring left non-empty (the serve batch bound, or a request
  * put without a kick while we served: vmsg_ring_ep_serve) has no kick to
- * come: it is marked and served again before the loop sleeps.
+ * come: it is marked and served again before the loop sleeps.  So are
+ * queues a model left for a later turn: one turn is the queues left from
+ * the last one, then the messages, each bounded, so that a frontend that
+ * keeps its queues full cannot keep the loop from the others.
  */
-/* Queues a model stopped serving with requests left (vmsg_dev_want_later):
- * their next turn, or whether one waits. */
-static bool conn_later(struct conn *c, bool serve)
-{
-    bool any = false;
-    int i;
-
-    for (i = 0; i < c->ndev; i++) {
-        if (!c->devs[i].live || !vmsg_dev_has_later(&c->devs[i].dev))
-            continue;
-        if (serve)
-            vmsg_dev_serve_later(&c->devs[i].dev);
-        any |= vmsg_dev_has_later(&c->devs[i].dev);
-    }
-    return any;
-}
-
-/* One turn for a frontend: the queues left from its last turn, then its
- * messages (at most a ring batch), each bounded, so that one frontend
- * that keeps its queues full cannot keep the loop from the others. */
 static void conn_serve(struct conn *c)
 {
-    conn_later(c, true);
+    int i;
+
+    for (i = 0; i < c->ndev; i++)
+        if (c->devs[i].live)
+            vmsg_dev_serve_later(&c->devs[i].dev);
     if (vmsg_ring_ep_serve(&c->be.ep) < 0 || c->be.ep.dead) {
         conn_close(c, "frontend broke the ring protocol");
         return;
     }
-    c->backlog = vmsg_ring_ep_pending(&c->be.ep) || conn_later(c, false);
+    c->backlog = vmsg_ring_ep_pending(&c->be.ep) || conn_has_later(c);
     g.backlog |= c->backlog;
 }
 

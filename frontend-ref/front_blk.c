@@ -69,6 +69,13 @@ void vf_blk_req_free(struct vf *vf, struct vf_blk_req *r)
 
 #define MAX_SEGS 64                  /* descriptors per request at most */
 
+/* A request's header, after its data (see front_blk.h); its status byte
+ * follows the header. */
+static uint8_t *req_hdr(struct vf_blk_req *r)
+{
+    return r->buf.p + r->max;
+}
+
 int vf_blk_submit(struct vf_blk *b, struct vf_blk_req *r, unsigned q,
                   uint32_t type, uint64_t sector, size_t len)
 {
@@ -83,10 +90,10 @@ int vf_blk_submit(struct vf_blk *b, struct vf_blk_req *r, unsigned q,
     r->type = type;
     r->len = len;
     r->q = q;
-    vmsg_put_le32(r->buf.p + r->max, type);
-    vmsg_put_le32(r->buf.p + r->max + 4, 0);
-    vmsg_put_le64(r->buf.p + r->max + 8, sector);
-    r->buf.p[r->max + HDR] = 0xFF;
+    vmsg_put_le32(req_hdr(r), type);
+    vmsg_put_le32(req_hdr(r) + 4, 0);
+    vmsg_put_le64(req_hdr(r) + 8, sector);
+    req_hdr(r)[HDR] = 0xFF;              /* the status byte */
     /* header | data (one segment per run of consecutive addresses) | status,
      * laid out data | header | status (see front_blk.h) */
     if (vf_buf_sg(vf, &r->buf, r->max, HDR, sg, 1) != 1)
@@ -112,7 +119,7 @@ struct vf_blk_req *vf_blk_complete(struct vf_blk *b, unsigned q, int timeout_ms,
     if (!r)
         return NULL;
     /* The backend is untrusted: what it claims to have written must fit. */
-    st = r->buf.p[r->max + HDR];
+    st = req_hdr(r)[HDR];
     r->got = got;
     if (got == 0 || got > (r->type == VF_BLK_T_OUT ? 1 : r->len + 1))
         *res = -EIO;

@@ -188,15 +188,27 @@ static void put_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, ui
     vmsg_put_le16(d + 14, next);
 }
 
+/* Put head @head in the avail ring (unpublished), advancing by @jump. */
+static void avail_put(uint16_t head, uint16_t jump)
+{
+    vmsg_put_le16(qmem + 256 + 4 + 2 * (avail_idx % QS), head);
+    avail_idx = (uint16_t)(avail_idx + jump);
+}
+
+/* Make what avail_put() put visible to the device. */
+static void avail_publish(void)
+{
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    vmsg_put_le16(qmem + 256 + 2, avail_idx);
+}
+
 /* Offer head @head (or an avail index jump of @jump) and kick. */
 static void kick(uint16_t head, uint16_t jump)
 {
     struct vmsg m;
 
-    vmsg_put_le16(qmem + 256 + 4 + 2 * (avail_idx % QS), head);
-    avail_idx = (uint16_t)(avail_idx + (jump ? jump : 1));
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    vmsg_put_le16(qmem + 256 + 2, avail_idx);
+    avail_put(head, jump ? jump : 1);
+    avail_publish();
     vmsg_init_request(&m, false, VMSG_EVENT_AVAIL, 0);
     m.u.event_avail.next_offset = avail_idx;
     {
@@ -689,11 +701,12 @@ static int a_desc_revoked(void)
 }
 
 /* A frontend that keeps its queue full: five 64 KiB reads (320 KiB, more
- * than one of the backend's batches) offered with one EVENT_AVAIL, then
- * for QUEUE_HOG_MS each answer put straight back, with no message again.
- * Served until the queue runs dry, it would hold the backend's loop for
- * as long as it likes; hostile.sh checks that the victim's rounds go on
- * meanwhile.  The backend must still answer us afterwards. */
+ * than one of the backend's batches) offered, then for QUEUE_HOG_MS each
+ * answer put straight back, an EVENT_AVAIL only where the device asks, as
+ * a greedy but correct driver would.  Served until the queue runs dry, it
+ * would hold the backend's loop for as long as it likes; hostile.sh
+ * checks that the victim's rounds go on meanwhile.  The backend must
+ * still answer us afterwards. */
 #define QUEUE_HOG_MS 3000
 static int a_queue_hog(void)
 {
@@ -715,10 +728,9 @@ static int a_queue_hog(void)
         put_desc(3 * i, hdrs + 32 * i, 16, F_NEXT, (uint16_t)(3 * i + 1));
         put_desc(3 * i + 1, data, 65536, F_WRITE | F_NEXT, (uint16_t)(3 * i + 2));
         put_desc(3 * i + 2, hdrs + 32 * i + 16, 1, F_WRITE, 0);
-        vmsg_put_le16(qmem + 256 + 4 + 2 * (avail_idx++ % QS), (uint16_t)(3 * i));
+        avail_put((uint16_t)(3 * i), 1);
     }
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    vmsg_put_le16(qmem + 256 + 2, avail_idx);
+    avail_publish();
     vmsg_init_request(&m, false, VMSG_EVENT_AVAIL, 0);
     m.u.event_avail.next_offset = avail_idx;
     raw(buf, (size_t)vmsg_encode(&m, buf, sizeof(buf)));
@@ -728,12 +740,10 @@ static int a_queue_hog(void)
 
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         for (k = used_seen; k != used; k++, answers++)     /* straight back */
-            vmsg_put_le16(qmem + 256 + 4 + 2 * (avail_idx++ % QS),
-                          (uint16_t)vmsg_get_le32(qmem + 512 + 4 + 8 * (k % QS)));
-        __atomic_thread_fence(__ATOMIC_RELEASE);
-        vmsg_put_le16(qmem + 256 + 2, avail_idx);
-        /* As a driver should: an EVENT_AVAIL only where the device asks
-         * (VRING_USED_F_NO_NOTIFY clear), so that it never stops. */
+            avail_put((uint16_t)vmsg_get_le32(qmem + 512 + 4 + 8 * (k % QS)), 1);
+        avail_publish();
+        /* An EVENT_AVAIL where the device asks (VRING_USED_F_NO_NOTIFY
+         * clear), so that it never stops. */
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (used != used_seen && !(vmsg_get_le16(qmem + 512) & 1)) {
             m.u.event_avail.next_offset = avail_idx;
