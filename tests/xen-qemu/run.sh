@@ -50,28 +50,9 @@ timeout --foreground "${TIMEOUT:-1200}" qemu-system-x86_64 \
     -initrd "$work/img/vmlinuz console=hvc0 quiet ${VMSG_DOM0_ARGS:-},$work/img/dom0.cpio.gz" \
     </dev/null 2>&1 | tr -d '\r' > "$log"
 echo "xen-qemu: QEMU ran $(( $(date +%s) - start )) s; serial log $log"
-grep -vE '^\(XEN\)|^\[ *[0-9]+\.[0-9]+\]' "$log" | grep -v '^XT: ' | tail -n 400 | sed 's/^/  | /'
-grep '^XT: ' "$log" | sed 's/^XT: //'
-# Benchmark figures (not pass/fail): the virtio-msg disk vs Xen's blkfront,
-# same image, same boot.
-# rows PREFIX: the "PREFIX: pair" lines as a table, then the backend's CPU.
-rows() {
-    grep "^$1: pair " "$log" | awk '{ u = $3 == "randread" ? "IOPS" : "MB/s"; a = $3 == "randread" ? $6 : $4; b = $3 == "randread" ? $7 : $5
-        printf "  %-9s virtio-msg %8.1f %s  blkfront %8.1f %s  ratio %.2fx  (totals %.2fx; %d chunk pairs, %.2f-%.2fx)\n", $3, a, u, b, u, $8, (b > 0 ? a / b : 0), $11, $9, $10 }'
-    grep "^$1: cpu " "$log" | awk '$4 > 0 { printf "  backend CPU over these runs (both disks'"'"' chunks): %.0f%% of one dom0 vCPU\n", $3 / $4 }'
-    sed -n "s/^$1: spin /  backend spin: /p" "$log"
-}
-if grep -q '^XB: pair ' "$log"; then
-    echo "xen-qemu bench (TCG, 1 vCPU guest; ratio = virtio-msg / blkfront: the median of the ratios of pairs of chunks run alternately on both disks, 500 ms each unless vmsg_chunk= says; totals: the ratio of the whole runs):"
-    rows XB
-fi
-if grep -q '^XBP: pair ' "$log"; then
-    echo "xen-qemu bench, the backend in polling mode (--poll-max $(sed -n 's/.*--poll-max \([0-9]*\), files intact.*/\1/p' "$log" | head -n 1): spins while requests come within that of its last work), same boot:"
-    rows XBP
-fi
-pass=$(grep -c '^XT: ok ' "$log")
-fail=$(grep -c '^XT: not ok ' "$log")
-grep -q '^XT-DONE' "$log" || { echo "xen-qemu: the test script did not finish"; fail=$((fail + 1)); }
+# The log's TAP lines, benchmark figures and count (report.sh).
+. "$here/report.sh"
+report xen-qemu "$log" ""
+status=$?
 [ "${KEEP:-0}" = 1 ] || rm -rf "$work/img"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+exit $status

@@ -1,0 +1,35 @@
+# Sourced by run.sh and run-arm64.sh: what a Xen-in-QEMU boot's serial log
+# says.  report NAME LOG TAP_PREFIX prints the log without Xen's and the
+# kernels' lines, the TAP lines (TAP_PREFIX before each), the benchmark
+# figures (not pass/fail: the virtio-msg disk vs Xen's blkfront, same
+# image, same boot) and last "N passed, N failed"; status 0 if all passed.
+# rows PREFIX: the "PREFIX: pair" lines as a table, then the backend's CPU.
+rows() {
+    grep "^$1: pair " "$log" | awk '{ u = $3 == "randread" ? "IOPS" : "MB/s"; a = $3 == "randread" ? $6 : $4; b = $3 == "randread" ? $7 : $5
+        printf "  %-9s virtio-msg %8.1f %s  blkfront %8.1f %s  ratio %.2fx  (totals %.2fx; %d chunk pairs, %.2f-%.2fx)\n", $3, a, u, b, u, $8, (b > 0 ? a / b : 0), $11, $9, $10 }'
+    grep "^$1: cpu " "$log" | awk '$4 > 0 { printf "  backend CPU over these runs (both disks'"'"' chunks): %.0f%% of one dom0 vCPU\n", $3 / $4 }'
+    sed -n "s/^$1: spin /  backend spin: /p" "$log"
+}
+bench_rows() {
+    local log=$1
+    if grep -q '^XB: pair ' "$log"; then
+        echo "$2 bench (TCG, 1 vCPU guest; ratio = virtio-msg / blkfront: the median of the ratios of pairs of chunks run alternately on both disks, 500 ms each unless vmsg_chunk= says; totals: the ratio of the whole runs):"
+        rows XB
+    fi
+    if grep -q '^XBP: pair ' "$log"; then
+        echo "$2 bench, the backend in polling mode (--poll-max $(sed -n 's/.*--poll-max \([0-9]*\), files intact.*/\1/p' "$log" | head -n 1): spins while requests come within that of its last work), same boot:"
+        rows XBP
+    fi
+}
+
+report() {
+    local name=$1 log=$2 pass fail
+    grep -vE '^\(XEN\)|^\[ *[0-9]+\.[0-9]+\]' "$log" | grep -v '^XT: ' | tail -n 400 | sed 's/^/  | /'
+    grep '^XT: ' "$log" | sed "s/^XT: /$3/"
+    bench_rows "$log" "$name"
+    pass=$(grep -c "^XT: ok " "$log" 2>/dev/null); pass=${pass:-0}
+    fail=$(grep -c '^XT: not ok ' "$log" 2>/dev/null); fail=${fail:-0}
+    grep -q '^XT-DONE' "$log" || { echo "$name: the test script did not finish"; fail=$((fail + 1)); }
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+}
