@@ -12,9 +12,9 @@
 #      VMSG_DOM0_ARGS (default: none, every part: userspace, hostile and
 #      the Linux guest; vmsg_only=userspace+hostile runs two of them),
 #      PKGS=DIR reuses unpacked packages.
-# Needs (scripts/deps.sh --arm64): dpkg --add-architecture arm64,
-#   gcc-aarch64-linux-gnu, libxen-dev:arm64, liburing-dev:arm64,
-#   qemu-system-arm, busybox-static, cpio.
+# Needs (scripts/deps.sh installs them): dpkg --add-architecture arm64,
+#   gcc-aarch64-linux-gnu, liburing-dev:arm64, the Xen runtime libraries
+#   for arm64 (libxenmisc4.17:arm64 ...), qemu-system-arm, cpio.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -25,8 +25,8 @@ log=$work/serial.log
 fail() { echo "xen-arm64: $*"; echo "0 passed, 1 failed"; exit 1; }
 
 for f in /usr/bin/qemu-system-aarch64 /usr/bin/aarch64-linux-gnu-gcc /usr/bin/cpio \
-         /usr/lib/aarch64-linux-gnu/pkgconfig/xenlight.pc; do
-    [ -e "$f" ] || fail "missing $f (scripts/deps.sh --arm64 installs it)"
+         /usr/lib/aarch64-linux-gnu/pkgconfig/liburing.pc /usr/lib/aarch64-linux-gnu/libxenlight.so.4.17; do
+    [ -e "$f" ] || fail "missing $f (scripts/deps.sh installs it)"
 done
 
 # Debian's arm64 packages, unpacked (not installed: they would replace
@@ -42,16 +42,25 @@ if [ ! -e "$pkgs/root/usr/lib/xen-4.17/bin/xl" ]; then
     apt-get download xen-hypervisor-4.17-arm64:arm64 "$kimg:arm64" busybox-static:arm64 \
         xen-utils-4.17:arm64 xenstore-utils:arm64 "linux-headers-$kv:arm64" \
         "linux-headers-${kv%-arm64}-common" e2fsprogs:arm64 libext2fs2:arm64 \
-        libcom-err2:arm64 libblkid1:arm64 libuuid1:arm64 > download.log 2>&1 ||
+        libcom-err2:arm64 libblkid1:arm64 libuuid1:arm64 libxen-dev:arm64 > download.log 2>&1 ||
         { cat download.log; fail "cannot download the arm64 packages"; }
     for f in *.deb; do dpkg-deb -x "$f" root || fail "cannot unpack $f"; done
+    # libxen-dev:arm64 cannot be installed beside the host's libxen-dev
+    # (they conflict): its headers, .pc files and .so links serve from the
+    # unpacked tree, the libraries they name are the installed arm64
+    # runtime packages (libxenmisc4.17:arm64 and the rest, multiarch).
+    lib=root/usr/lib/aarch64-linux-gnu
+    sed -i -E "s#^(prefix|includedir|libdir)=/usr#\1=$pkgs/root/usr#" "$lib"/pkgconfig/xen*.pc
+    for l in "$lib"/*.so; do
+        [ -e "$l" ] || ln -sfn "/usr/lib/aarch64-linux-gnu/$(readlink "$l")" "$l"
+    done
     cd - > /dev/null || exit 1
 fi
 
 # Our programs for arm64.
 if [ ! -f "$build/Makefile" ]; then
     mkdir -p "$build"
-    (cd "$build" && PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig \
+    (cd "$build" && PKG_CONFIG_LIBDIR=$pkgs/root/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig \
         "$top/configure" -q --host=aarch64-linux-gnu > configure.log 2>&1) ||
         { tail -n 20 "$build/configure.log"; fail "cannot configure the arm64 build"; }
 fi
