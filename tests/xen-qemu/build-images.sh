@@ -4,7 +4,7 @@
 #   build-images.sh BUILD_DIR OUT_DIR
 # amd64 (default) takes everything from the host's own packages.  Needs:
 #   xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils linux-image-amd64
-#   busybox-static cpio (scripts/deps.sh --xen-qemu)
+#   busybox-static cpio (scripts/deps.sh installs them)
 # ARCH=arm64 PKGROOT=DIR takes Xen, the kernel, busybox and the Xen tools
 # from arm64 packages unpacked into DIR (run-arm64.sh fetches them), the
 # libraries from DIR and the host's arm64 multiarch libraries, and our

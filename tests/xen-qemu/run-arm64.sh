@@ -114,5 +114,7 @@ grep -m 1 '^(XEN) Xen version' "$log" | sed 's/^/  | /'
 . "$here/report.sh"
 report xen-arm64 "$log" "arm64: "
 status=$?
-[ "${KEEP:-0}" = 1 ] || rm -rf "$work/img"
+# The images and the packages unpacked here (about 500 MB; a PKGS
+# directory stays).
+[ "${KEEP:-0}" = 1 ] || rm -rf "$work/img" "$work/pkgs"
 exit $status
