@@ -93,13 +93,13 @@ static void reset_queue(struct vmsg_dev *dev, uint32_t i)
     vmsg_vq_reset(&q->vq);
     q->size = 0;
     q->desc_addr = q->driver_addr = q->device_addr = 0;
+    dev->later &= ~(UINT64_C(1) << i);      /* i < num_queues <= 64 */
 }
 
 static void device_reset(struct vmsg_dev *dev)
 {
     uint32_t i;
 
-    dev->later = 0;
     dev->ops->reset(dev->model);
     for (i = 0; i < dev->desc.num_queues; i++)
         reset_queue(dev, i);
@@ -375,8 +375,6 @@ static int h_reset_vqueue(struct vmsg_dev *dev, const struct vmsg *req,
     if (dev->ops->queue_reset && dev->queues[i].size)
         dev->ops->queue_reset(dev->model, i);
     reset_queue(dev, i);
-    if (i < VMSG_DEV_MAX_QUEUES)
-        dev->later &= ~(UINT64_C(1) << i);
     return 1;
 }
 
@@ -418,7 +416,7 @@ static int h_event_avail(struct vmsg_dev *dev, const struct vmsg *req,
 
 void vmsg_dev_want_later(struct vmsg_dev *dev, uint32_t vq)
 {
-    if (vq < VMSG_DEV_MAX_QUEUES)
+    if (vq < dev->desc.num_queues)      /* so a queue reset forgets it */
         dev->later |= UINT64_C(1) << vq;
 }
 
@@ -428,7 +426,7 @@ void vmsg_dev_serve_later(struct vmsg_dev *dev)
     uint32_t i;
 
     dev->later = 0;
-    for (i = 0; m && i < VMSG_DEV_MAX_QUEUES; i++, m >>= 1)
+    for (i = 0; m; i++, m >>= 1)
         if ((m & 1) && queue_serves(dev, i))
             dev->ops->queue_notify(dev->model, i);
 }
