@@ -148,14 +148,15 @@ static void connect_fe(struct xdev *d)
                              (struct xengntdev_handle *)x.xgt, d->fe_domid, d->fe_path,
                              VMSG_XEN_MAX_MSG, err, sizeof(err));
     d->be.copy_max = x.env->grant_copy_max;
-    if (rc == 0)
+    if (rc == 0) {
         rc = vmsg_dev_init(&d->dev, &d->be.ep.bus, 0, &d->model->desc, d->model->ops,
                            d->model->state);
-    if (rc) {
-        if (d->be.ring)
+        if (rc) {
             vmsg_xen_be_close(&d->be);
-        else
-            snprintf(err, sizeof(err), "cannot create the device");
+            snprintf(err, sizeof(err), "cannot create the device: %s", strerror(-rc));
+        }
+    }
+    if (rc) {
         LOG("dom%u/%u: frontend refused: %s", d->fe_domid, d->devid, err);
         xsu_write(x.xs, XBT_NULL, err, "%s/error", d->be_path);
         set_state(d, VMSG_XB_CLOSED);
