@@ -139,6 +139,20 @@ static void disconnect(struct xdev *d, const char *why)
     }
 }
 
+/* What became of the pool the frontend announced, for the log. */
+static const char *pool_note(const struct vmsg_xen_be *be)
+{
+    static char note[96];
+
+    if (!be->pool_pages)
+        return "";
+    snprintf(note, sizeof(note), be->pool ? ", its pool of %u pages mapped once"
+             : be->pool_pages > VMSG_XEN_POOL_MAP_MAX ? " (its pool of %u pages is larger than "
+             "we map whole: cached per buffer)" : " (its pool of %u pages could not be mapped "
+             "whole: cached per buffer)", be->pool_pages);
+    return note;
+}
+
 static void connect_fe(struct xdev *d)
 {
     char err[160], path[160];
@@ -170,9 +184,11 @@ static void connect_fe(struct xdev *d)
     xsu_printf(x.xs, XBT_NULL, path, "%u", d->be.ep.max_msg);
     set_state(d, VMSG_XB_CONNECTED);
     if (x.env->verbose)
-        LOG("dom%u/%u connected: %s, port %d, max message %u, %s grants", d->fe_domid,
+        LOG("dom%u/%u connected: %s, port %d, max message %u, %s grants%s", d->fe_domid,
             d->devid, d->spec.type, d->be.port, d->be.ep.max_msg,
-            d->be.cache ? "persistent" : "per-request");
+            d->be.cache ? "persistent" : "per-request", pool_note(&d->be));
+    else if (d->be.pool_pages && !d->be.pool)
+        LOG("dom%u/%u:%s", d->fe_domid, d->devid, pool_note(&d->be));
     if (x.polling)
         vmsg_ring_ep_set_polling(&d->be.ep, true);
     vmsg_xen_be_drain(&d->be);       /* anything queued already */

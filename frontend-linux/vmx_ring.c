@@ -293,6 +293,11 @@ again:
 	 * mappings.  Without it they are per mapping, like Linux grant DMA. */
 	if (!rc)
 		rc = xenbus_printf(xbt, xdev->nodename, "feature-persistent", "%u", v->pool ? 1 : 0);
+	/* The pool's refs are consecutive: the backend maps it whole, once. */
+	if (!rc && v->pool)
+		rc = xenbus_printf(xbt, xdev->nodename, "pool-ref", "%u", v->pool->first);
+	if (!rc && v->pool)
+		rc = xenbus_printf(xbt, xdev->nodename, "pool-pages", "%u", v->pool->npages);
 	if (rc) {
 		xenbus_transaction_end(xbt, 1);
 		goto fail;

@@ -6,6 +6,7 @@
  * call and its writable ranges copied back with one more; a large read is
  * mapped; a grant the frontend does not give (absent, or read-only where
  * the device writes) fails cleanly and nothing stays allocated or mapped.
+ * With persistent grants, a pool the frontend announces is mapped once.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -220,6 +221,134 @@ START_TEST(persistent_declines_the_batch)
 }
 END_TEST
 
+/* Persistent grants with a pool announced (pool-ref, pool-pages): the
+ * pool is one mapping made at connect; a buffer inside it costs no map
+ * and no cache entry, its unmap nothing; a buffer outside it, or running
+ * past its end, goes through the cache. */
+static void connect_pool(const char *ref, const char *pages)
+{
+    char err[160] = "";
+
+    fake_xs_set("pool-ref", ref);
+    fake_xs_set("pool-pages", pages);
+    ck_assert_msg(vmsg_xen_be_connect(&be, (struct xs_handle *)1, (struct xenevtchn_handle *)1,
+                                      (struct xengntdev_handle *)1, 1,
+                                      "/local/domain/1/device/virtio_msg/0", VMSG_XEN_MAX_MSG,
+                                      err, sizeof(err)) == 0, "connect: %s", err);
+}
+
+static void *map_one(uint32_t gref, uint32_t off, size_t len, bool write)
+{
+    size_t got = len;
+    void *p = be.ep.prims->dma_map(be.ep.ctx, vmsg_gdma_addr(gref, off), &got, write);
+
+    ck_assert_uint_eq(got, len);
+    return p;
+}
+
+START_TEST(pool_is_mapped_once)
+{
+    uint8_t *a, *b, *c;
+
+    connect_be("1");
+    vmsg_xen_be_close(&be);                          /* again, with a pool of 16 */
+    connect_pool("20", "16");
+    ck_assert_ptr_nonnull(be.pool);
+    ck_assert_int_eq(fake_maps, 2);                  /* ring + pool */
+    a = map_one(20, 0, PG, true);
+    b = map_one(22, 100, 3 * PG, false);             /* 22..25 */
+    c = map_one(35, 0, PG, true);                    /* the pool's last page */
+    ck_assert_ptr_eq(a, be.pool);
+    ck_assert_ptr_eq(b, be.pool + 2 * PG + 100);
+    ck_assert_ptr_eq(c, be.pool + 15 * PG);
+    ck_assert_uint_eq(b[0], 22);
+    ck_assert_uint_eq(c[PG - 1], 35);
+    ck_assert_int_eq(fake_maps, 2);                  /* nothing mapped per buffer */
+    be.ep.prims->dma_unmap(be.ep.ctx, b, 3 * PG);
+    be.ep.prims->dma_unmap(be.ep.ctx, a, PG);
+    ck_assert_int_eq(fake_maps, 2);
+    /* Past the pool's end, and below its start: the cache maps them. */
+    a = map_one(35, 0, 2 * PG, true);
+    ck_assert_int_eq(fake_maps, 3);
+    ck_assert_uint_eq(a[PG], 36);
+    b = map_one(19, 0, PG, false);
+    ck_assert_int_eq(fake_maps, 4);
+    ck_assert_uint_eq(b[0], 19);
+    be.ep.prims->dma_unmap(be.ep.ctx, a, 2 * PG);
+    be.ep.prims->dma_unmap(be.ep.ctx, b, PG);
+    close_be();
+}
+END_TEST
+
+/* A pool the backend cannot map whole -- a page not granted, or one
+ * granted read-only -- or one larger than it maps whole: connected all
+ * the same, every buffer through the cache. */
+START_TEST(pool_not_mappable_falls_back_to_the_cache)
+{
+    static const char *sizes[] = { "16", "16", "16384", "16385" };
+    uint8_t *a;
+    int k;
+
+    for (k = 0; k < 4; k++) {
+        connect_be("1");
+        vmsg_xen_be_close(&be);
+        if (k == 0)
+            fake_gnt_perm[27] = FAKE_GNT_NONE;
+        if (k == 1)
+            fake_gnt_perm[27] = FAKE_GNT_RO;
+        connect_pool("20", sizes[k]);
+        ck_assert_ptr_null(be.pool);
+        ck_assert_ptr_nonnull(be.cache);
+        ck_assert_int_eq(fake_maps, 1);
+        a = map_one(21, 0, PG, true);
+        ck_assert_uint_eq(a[0], 21);
+        ck_assert_int_eq(fake_maps, 2);
+        be.ep.prims->dma_unmap(be.ep.ctx, a, PG);
+        close_be();
+    }
+}
+END_TEST
+
+/* Malformed announcements are refused with a message; nothing is held.
+ * Without feature-persistent a pool is not looked at. */
+START_TEST(bad_pool_refused)
+{
+    static const char *bad[][2] = {
+        { "20", "0" }, { "4294967295", "2" }, { "4294967040", "256" }, { "20", "x" },
+        { "-1", "4" }, { "20", "" },
+    };
+    char err[160];
+    unsigned k;
+
+    for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        connect_be("1");
+        vmsg_xen_be_close(&be);
+        fake_xs_set("pool-ref", bad[k][0]);
+        fake_xs_set("pool-pages", bad[k][1]);
+        err[0] = '\0';
+        ck_assert_int_eq(vmsg_xen_be_connect(&be, (struct xs_handle *)1,
+                                             (struct xenevtchn_handle *)1,
+                                             (struct xengntdev_handle *)1, 1,
+                                             "/local/domain/1/device/virtio_msg/0",
+                                             VMSG_XEN_MAX_MSG, err, sizeof(err)), -EPROTO);
+        ck_assert_msg(strstr(err, "pool") != NULL, "%s", err);
+        ck_assert_int_eq(fake_maps, 0);
+    }
+    connect_be("1");                                 /* one node only */
+    vmsg_xen_be_close(&be);
+    fake_xs_set("pool-pages", "4");
+    ck_assert_int_eq(vmsg_xen_be_connect(&be, (struct xs_handle *)1, (struct xenevtchn_handle *)1,
+                                         (struct xengntdev_handle *)1, 1,
+                                         "/local/domain/1/device/virtio_msg/0", VMSG_XEN_MAX_MSG,
+                                         err, sizeof(err)), -EPROTO);
+    connect_be("0");
+    vmsg_xen_be_close(&be);
+    connect_pool("x", "y");                          /* not persistent: ignored */
+    ck_assert_ptr_null(be.pool);
+    close_be();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("xen_dma");
@@ -230,6 +359,9 @@ static Suite *suite(void)
     tcase_add_test(tc, bad_grants_fail_cleanly);
     tcase_add_test(tc, copies_held_are_bounded);
     tcase_add_test(tc, persistent_declines_the_batch);
+    tcase_add_test(tc, pool_is_mapped_once);
+    tcase_add_test(tc, pool_not_mappable_falls_back_to_the_cache);
+    tcase_add_test(tc, bad_pool_refused);
     suite_add_tcase(s, tc);
     return s;
 }

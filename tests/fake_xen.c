@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
 #include <xenstore.h>
@@ -61,9 +62,20 @@ void *xengnttab_map_domain_grant_refs(xengnttab_handle *xgt, uint32_t count, uin
     uint8_t *p;
     uint32_t i;
 
-    (void)xgt, (void)domid, (void)prot;
-    if (count == 0 || count > 1024 || !(p = calloc(count, 4096)))
+    (void)xgt, (void)domid;
+    if (count == 0 || count > 1024) {
+        errno = EINVAL;
         return NULL;
+    }
+    for (i = 0; i < count; i++)      /* gntdev maps all or nothing */
+        if (refs[i] < FAKE_GNT_PAGES && (fake_gnt_perm[refs[i]] == FAKE_GNT_NONE ||
+                                         ((prot & PROT_WRITE) && fake_gnt_perm[refs[i]] != FAKE_GNT_RW))) {
+            errno = EFAULT;
+            return NULL;
+        }
+    if (!(p = aligned_alloc(4096, (size_t)count * 4096)))   /* as mmap: page-aligned */
+        return NULL;
+    memset(p, 0, (size_t)count * 4096);
     for (i = 0; i < count; i++)
         if (refs[i] < FAKE_GNT_PAGES)
             memcpy(p + (size_t)i * 4096, fake_gnt_page[refs[i]], 4096);

@@ -8,9 +8,11 @@
  * table of "key=value" pairs.  Grants: the frontend's pages are
  * fake_gnt_page[]; grant copy honours fake_gnt_perm[] (a ref out of range
  * or without access fails with GNTST_bad_gntref / GNTST_permission_denied),
- * and a map of any refs returns fresh memory holding a copy of those pages
- * (zeros past them; what is written there does not go back) and counts it
- * (fake_maps: mappings held).
+ * and a map returns fresh memory holding a copy of those pages (zeros for
+ * refs past them; what is written there does not go back) and counts it
+ * (fake_maps: mappings held), or fails as a whole (EFAULT) if a ref of
+ * fake_gnt_page[] is not granted, or granted read-only and the map asks
+ * for writing.
  */
 #ifndef VMSG_FAKE_XEN_H
 #define VMSG_FAKE_XEN_H

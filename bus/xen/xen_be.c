@@ -2,9 +2,11 @@
 /*
  * Xen bus, backend (device role) side: maps the frontend's ring and data
  * grants with xengnttab (never foreign mapping), binds the frontend's
- * event channel.  With feature-persistent the data mappings are kept in a
- * bounded cache, as blkback keeps persistent grants; without it every
- * mapping is released as soon as the request is done.
+ * event channel.  With feature-persistent the data mappings are kept: a
+ * pool the frontend announces (pool-ref, pool-pages) is mapped whole at
+ * connect, and any other buffer goes into a bounded cache, as blkback
+ * keeps persistent grants; without it every mapping is released as soon
+ * as the request is done.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -138,6 +140,22 @@ static uint8_t *cache_get(struct vmsg_xen_be *be, uint32_t gref, uint32_t n,
     return p;
 }
 
+/* @n pages from @gref inside the premapped pool, or NULL.  (A ref below
+ * the pool's first wraps to a large offset: outside too.) */
+static uint8_t *pool_get(const struct vmsg_xen_be *be, uint32_t gref, uint32_t n)
+{
+    uint32_t at = gref - be->pool_ref;
+
+    if (!be->pool || at >= be->pool_pages || n > be->pool_pages - at)
+        return NULL;
+    return be->pool + (size_t)at * PG;
+}
+
+static bool in_pool(const struct vmsg_xen_be *be, const uint8_t *p)
+{
+    return be->pool && p >= be->pool && p < be->pool + (size_t)be->pool_pages * PG;
+}
+
 static void *be_dma_map(void *ctx, uint64_t addr, size_t *len, bool write)
 {
     struct vmsg_xen_be *be = be_of(ctx);
@@ -156,6 +174,8 @@ static void *be_dma_map(void *ctx, uint64_t addr, size_t *len, bool write)
         errno = EFAULT;
         return NULL;
     }
+    if ((p = pool_get(be, gref, n)))
+        return p + off;
     p = be->cache ? cache_get(be, gref, n, write) : map_refs(be, gref, n, write);
     if (!p) {
         errno = EFAULT;
@@ -169,8 +189,11 @@ static void be_dma_unmap(void *ctx, void *ptr, size_t len)
     struct vmsg_xen_be *be = be_of(ctx);
     uint8_t *base = (uint8_t *)((uintptr_t)ptr & ~(uintptr_t)(PG - 1));
     uint32_t n = (uint32_t)(((uintptr_t)ptr - (uintptr_t)base + len + PG - 1) / PG);
-    int slot = be->cache ? vmsg_pidx_find(&be->cache->idx, base) : -1;
+    int slot;
 
+    if (in_pool(be, base))
+        return;                      /* mapped for the connection's life */
+    slot = be->cache ? vmsg_pidx_find(&be->cache->idx, base) : -1;
     if (slot >= 0) {
         if (be->cache->e[slot].users)
             be->cache->e[slot].users--;
@@ -433,6 +456,45 @@ static const struct vmsg_ring_prims xen_be_prims = {
     .dma_unmap_batch = be_dma_unmap_batch,
 };
 
+/* The pool a persistent frontend may announce: both nodes or neither;
+ * pool-pages refs from pool-ref, none past the last ref.  Malformed:
+ * refused (-1, @err set).  Its size is checked against what we map whole
+ * when it is mapped (map_pool()). */
+static int read_pool(struct vmsg_xen_be *be, struct xs_handle *xs, const char *fe_path,
+                     char *err, size_t errlen)
+{
+    uint32_t ref = 0, pages = 0;
+    int r1 = xsu_read_uint(xs, XBT_NULL, UINT32_MAX, &ref, "%s/pool-ref", fe_path),
+        r2 = xsu_read_uint(xs, XBT_NULL, UINT32_MAX, &pages, "%s/pool-pages", fe_path);
+
+    if (r1 == -ENOENT && r2 == -ENOENT)
+        return 0;
+    if (r1 || r2 || pages == 0 || ref > UINT32_MAX - pages) {
+        snprintf(err, errlen, "bad pool-ref/pool-pages (both or neither; 1 or more refs "
+                 "from pool-ref, below 2^32)");
+        return -1;
+    }
+    be->pool_ref = ref;
+    be->pool_pages = pages;
+    return 0;
+}
+
+/* Map the announced pool whole, read-write: its buffers then cost no
+ * lookup and no map.  A pool that cannot be (a ref not granted to us, or
+ * granted read-only) is served by the cache instead, page by page, as
+ * before; the caller logs which. */
+static void map_pool(struct vmsg_xen_be *be)
+{
+    uint32_t *refs = malloc((size_t)be->pool_pages * sizeof(*refs)), i;
+
+    if (!refs)
+        return;
+    for (i = 0; i < be->pool_pages; i++)
+        refs[i] = be->pool_ref + i;
+    be->pool = map_list(be, refs, be->pool_pages, true);
+    free(refs);
+}
+
 int vmsg_xen_be_connect(struct vmsg_xen_be *be, struct xs_handle *xs,
                         struct xenevtchn_handle *xce,
                         struct xengntdev_handle *xgt, uint32_t fe_domid,
@@ -473,6 +535,8 @@ int vmsg_xen_be_connect(struct vmsg_xen_be *be, struct xs_handle *xs,
         snprintf(err, errlen, "bad feature-persistent");
         return -EPROTO;
     }
+    if (persistent && read_pool(be, xs, fe_path, err, errlen))
+        return -EPROTO;
     be->ring = xengnttab_map_domain_grant_refs((xengnttab_handle *)xgt, VMSG_RING_PAGES, fe_domid,
                                                refs, PROT_READ | PROT_WRITE);
     if (!be->ring) {
@@ -494,6 +558,8 @@ int vmsg_xen_be_connect(struct vmsg_xen_be *be, struct xs_handle *xs,
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if (be->pool_pages && be->pool_pages <= VMSG_XEN_POOL_MAP_MAX)
+        map_pool(be);
     rc = vmsg_ring_ep_init(&be->ep, VMSG_ROLE_DEVICE, be->ring,
                            msg < max_msg ? msg : max_msg, &xen_be_prims, be);
     if (rc == -EPROTONOSUPPORT) {
@@ -536,6 +602,9 @@ void vmsg_xen_be_close(struct vmsg_xen_be *be)
         free(be->cache);
         be->cache = NULL;
     }
+    if (be->pool)
+        unmap_pages(be, be->pool, be->pool_pages);
+    be->pool = NULL;
     if (be->ring)
         unmap_pages(be, be->ring, VMSG_RING_PAGES);
     be->ring = NULL;

@@ -7,7 +7,7 @@
  *
  *   frontend /local/domain/<fe>/device/virtio_msg/<id>/
  *     backend backend-id state ring-pages ring-ref0.. event-channel
- *     msg-size feature-persistent
+ *     msg-size feature-persistent [pool-ref pool-pages]
  *   backend  /local/domain/<be>/backend/virtio_msg/<fe>/<id>/
  *     frontend frontend-id online state type params max-msg-size msg-size
  *
@@ -83,6 +83,8 @@ struct vmsg_xen_be {
     void *ring;
     int port;                        /* our local port, -1 if unbound */
     struct vmsg_xen_mapcache *cache; /* NULL: map per request */
+    uint8_t *pool;                   /* the frontend's pool, mapped once, or NULL */
+    uint32_t pool_ref, pool_pages;   /* as announced (pool_pages 0: none) */
     uint64_t maps, unmaps, map_fails;
     uint64_t copies, copy_fails;     /* small requests copied (no persistent grants) */
     uint32_t copy_max;               /* without persistent grants: copy a request with
@@ -90,6 +92,12 @@ struct vmsg_xen_be {
                                       * larger ones */
     uint64_t copy_held;              /* bytes of copied requests not yet done */
 };
+
+/* A pool the frontend announces (pool-ref, pool-pages: consecutive refs it
+ * never revokes) is mapped whole at connect if it has at most this many
+ * pages (64 MiB); a larger one, or one that cannot be mapped, goes through
+ * the cache like any other persistent grant. */
+#define VMSG_XEN_POOL_MAP_MAX 16384u
 
 /* Grant copy beats a map and unmap but for large reads (bus/xen/xen_be.c). */
 #define VMSG_XEN_COPY_MAX_DEFAULT 65536u
@@ -99,8 +107,9 @@ struct vmsg_xen_be {
 
 /**
  * vmsg_xen_be_connect - read the frontend's transport nodes under
- * @fe_path (ring-ref*, event-channel, msg-size, feature-persistent) once,
- * validate them, map the ring, bind the event channel.  @max_msg is our
+ * @fe_path (ring-ref*, event-channel, msg-size, feature-persistent,
+ * pool-ref, pool-pages) once, validate them, map the ring (and the pool),
+ * bind the event channel.  @max_msg is our
  * limit; the agreed size is in be->ep.max_msg.  0 or -errno with @err set.
  */
 int vmsg_xen_be_connect(struct vmsg_xen_be *be, struct xs_handle *xs,

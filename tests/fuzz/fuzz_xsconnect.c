@@ -3,7 +3,8 @@
  * Fuzz the backend's reading of a frontend's xenstore nodes (Xen bus):
  * the input is "key=value" lines standing for what a hostile guest wrote
  * under device/virtio_msg/<id>/ (ring-pages, ring-ref0.., event-channel,
- * msg-size, feature-persistent).  libxenstore, libxengnttab and
+ * msg-size, feature-persistent, pool-ref, pool-pages; the last fake page
+ * is not granted, so a pool over it cannot be mapped).  libxenstore, libxengnttab and
  * libxenevtchn are replaced at link time by fakes (tests/fake_xen.c), so
  * vmsg_xen_be_connect() runs its real validation.  Properties: it
  * accepts or refuses with a message; what it accepts has an agreed message
@@ -40,13 +41,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     fake_maps = 0;
-    for (i = 0; i < FAKE_GNT_PAGES; i++)   /* any ring-ref0 holds the layout's magic */
+    for (i = 0; i < FAKE_GNT_PAGES; i++) {   /* any ring-ref0 holds the layout's magic */
         memcpy(fake_gnt_page[i], ring, sizeof(fake_gnt_page[i]));
+        fake_gnt_perm[i] = i == FAKE_GNT_PAGES - 1 ? FAKE_GNT_NONE : FAKE_GNT_RW;
+    }
     err[0] = '\0';
     if (vmsg_xen_be_connect(&be, (struct xs_handle *)1, (struct xenevtchn_handle *)1,
                             (struct xengntdev_handle *)1, 1, "/local/domain/1/device/virtio_msg/0",
                             VMSG_XEN_MAX_MSG, err, sizeof(err)) == 0) {
         FUZZ_CHECK(be.ep.max_msg >= 48 && be.ep.max_msg <= VMSG_XEN_MAX_MSG);
+        FUZZ_CHECK(!be.pool || (be.cache && be.pool_pages >= 1 &&
+                                be.pool_pages <= VMSG_XEN_POOL_MAP_MAX &&
+                                be.pool_ref <= UINT32_MAX - be.pool_pages));
         vmsg_xen_be_close(&be);
     } else {
         FUZZ_CHECK(err[0] != '\0');

@@ -80,6 +80,7 @@ rpc 90 "$FRONT 0 info"
 echo "$OUT" | grep -q "blk"; res $? "domU: blk device enumerated over the Xen bus (grants + evtchn + xenstore)"
 xl-virtio-msg list guest | grep -q "Connected.*Connected" 2>/dev/null || true
 T0=$(t)
+mark0=$(wc -l < /var/log/vmsg-backend.log)
 rpc 300 "$FRONT 0 blk verify 42 64"
 res $? "blk: 64 random writes read back with checksums ($T0 -> $(t)s)"
 # Without persistent grants (a frontend's choice) the backend copies a
@@ -92,6 +93,14 @@ res $? "blk: 64 random writes read back with checksums ($T0 -> $(t)s)"
 # log line MARK; count_in WHAT: the count before WHAT in it ($line).
 last_close() { tail -n +"$1" /var/log/vmsg-backend.log | grep "/0 disconnected" | tail -n 1; }
 count_in() { echo "$line" | sed -n "s/.* \([0-9]*\) $1.*/\1/p"; }
+# With persistent grants the frontend announces its pool (pool-ref,
+# pool-pages) and the backend maps it whole at connect: the ring and the
+# pool are all it maps for the whole run.
+line=$(last_close $mark0); echo "  $line"
+maps=$(count_in "grant maps")
+tail -n +"$mark0" /var/log/vmsg-backend.log | grep "connected: blk" | tail -n 1
+tail -n +"$mark0" /var/log/vmsg-backend.log | grep -q "pool of [0-9]* pages mapped once" && [ "${maps:-0}" -eq 2 ]
+res $? "blk with persistent grants: the frontend's pool mapped whole at connect, ${maps:-?} grant maps in all (ring, pool)"
 mark=$(wc -l < /var/log/vmsg-backend.log)
 rpc 300 "VMSG_XEN_PERSISTENT=0 $FRONT 0 blk verify 43 64 8"; rc=$?
 line=$(last_close $mark); echo "  $line"
@@ -362,6 +371,9 @@ linux_guest() {
     res $? "Linux guest: the kernel's own virtio and ext4 modules load"
     rpc 60 "insmod $M/virtio_msg_xen.ko $VMXP && for t in \$(seq 60); do [ -e /dev/vda ] && [ -e /dev/hvc1 ] && grep -q virtio_rng /sys/class/misc/hw_random/rng_available && break; sleep 0.5; done; ls /dev/vd* && cat /sys/class/misc/hw_random/rng_available && ls /dev/hvc*; dmesg | grep -iE 'virtio|vd[a-z]' | tail -c 900"
     echo "$OUT" | grep -q "/dev/vda"; res $? "Linux guest: with only our module added, a virtio-msg disk appears as /dev/vda"
+    grep "dom$D/0 connected" /var/log/vmsg-backend.log | tail -n 1
+    grep "dom$D/0 connected" /var/log/vmsg-backend.log | tail -n 1 | grep -q "pool of 1024 pages mapped once"
+    res $? "Linux guest: the backend maps the module's pool of 1024 pages whole, once, at connect"
     rpc 200 "mkfs.ext4 -q -F /dev/vda && mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && for i in 1 2 3 4; do dd if=/dev/urandom of=/mnt/f\$i bs=64k count=\$((i * 8)) 2>/dev/null; done && (cd /mnt && md5sum f1 f2 f3 f4 > /root/sums) && umount /mnt && e2fsck -fn /dev/vda && echo fs-ok"
     echo "$OUT" | grep -q fs-ok; res $? "Linux guest: mkfs.ext4, mount, write files with checksums, umount, fsck -n clean"
     rpc 100 "mount -t ext4 /dev/vda /mnt && cd /mnt && md5sum -c /root/sums && cd / && umount /mnt"
