@@ -123,29 +123,10 @@ static int wait_backend(struct vmsg_xen_fe *fe, unsigned mask, int timeout_ms)
     }
 }
 
-/* The longest run of consecutive refs in the pool (gntalloc hands out
- * ascending refs, usually without gaps): announced as pool-ref and
- * pool-pages, the backend maps it whole at connect. */
-static uint32_t pool_run(const struct vmsg_gpool *p, uint32_t *first)
-{
-    uint32_t i, start = 0, best = 0;
-
-    for (i = 1; i <= p->npages; i++)
-        if (i == p->npages || p->refs[i] != p->refs[i - 1] + 1) {
-            if (i - start > best) {
-                best = i - start;
-                *first = p->refs[start];
-            }
-            start = i;
-        }
-    return best;
-}
-
 static int publish(struct vmsg_xen_fe *fe, const uint32_t *refs)
 {
     char path[160];
     int tries, rc = 0;
-    uint32_t pool_ref = 0, pool_pages = fe->transient ? 0 : pool_run(&fe->pool, &pool_ref);
     unsigned i;
 
     for (tries = 0; tries < 10; tries++) {
@@ -168,12 +149,12 @@ static int publish(struct vmsg_xen_fe *fe, const uint32_t *refs)
         snprintf(path, sizeof(path), "%s/feature-persistent", fe->fe_path);
         if (!rc)
             rc = xsu_printf(fe->xs, t, path, "%d", !fe->transient);
-        snprintf(path, sizeof(path), "%s/pool-ref", fe->fe_path);
-        if (!rc && pool_pages)
-            rc = xsu_printf(fe->xs, t, path, "%u", pool_ref);
-        snprintf(path, sizeof(path), "%s/pool-pages", fe->fe_path);
-        if (!rc && pool_pages)
-            rc = xsu_printf(fe->xs, t, path, "%u", pool_pages);
+        /* No pool-ref/pool-pages: a process can die with its pool mapped
+         * by the backend, and the pages of a dead process the backend had
+         * mapped go back to this domain's free grants 10 a second (Linux's
+         * deferred grant list).  With the whole pool mapped, 100 killed
+         * frontends ran the domain out of grant references; through the
+         * cache only the pages it touched are held. */
         snprintf(path, sizeof(path), "%s/state", fe->fe_path);
         if (!rc)
             rc = xsu_printf(fe->xs, t, path, "%d", VMSG_XB_INITIALISED);

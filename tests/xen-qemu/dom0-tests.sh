@@ -80,7 +80,6 @@ rpc 90 "$FRONT 0 info"
 echo "$OUT" | grep -q "blk"; res $? "domU: blk device enumerated over the Xen bus (grants + evtchn + xenstore)"
 xl-virtio-msg list guest | grep -q "Connected.*Connected" 2>/dev/null || true
 T0=$(t)
-mark0=$(wc -l < /var/log/vmsg-backend.log)
 rpc 300 "$FRONT 0 blk verify 42 64"
 res $? "blk: 64 random writes read back with checksums ($T0 -> $(t)s)"
 # Without persistent grants (a frontend's choice) the backend copies a
@@ -93,14 +92,6 @@ res $? "blk: 64 random writes read back with checksums ($T0 -> $(t)s)"
 # log line MARK; count_in WHAT: the count before WHAT in it ($line).
 last_close() { tail -n +"$1" /var/log/vmsg-backend.log | grep "/0 disconnected" | tail -n 1; }
 count_in() { echo "$line" | sed -n "s/.* \([0-9]*\) $1.*/\1/p"; }
-# With persistent grants the frontend announces its pool (pool-ref,
-# pool-pages) and the backend maps it whole at connect: the ring and the
-# pool are all it maps for the whole run.
-line=$(last_close $mark0); echo "  $line"
-maps=$(count_in "grant maps")
-tail -n +"$mark0" /var/log/vmsg-backend.log | grep "connected: blk" | tail -n 1
-tail -n +"$mark0" /var/log/vmsg-backend.log | grep -q "pool of [0-9]* pages mapped once" && [ "${maps:-0}" -eq 2 ]
-res $? "blk with persistent grants: the frontend's pool mapped whole at connect, ${maps:-?} grant maps in all (ring, pool)"
 mark=$(wc -l < /var/log/vmsg-backend.log)
 rpc 300 "VMSG_XEN_PERSISTENT=0 $FRONT 0 blk verify 43 64 8"; rc=$?
 line=$(last_close $mark); echo "  $line"
