@@ -349,6 +349,50 @@ START_TEST(bad_pool_refused)
 }
 END_TEST
 
+/* Without a pool announced, the cache holds any 1024 consecutive refs
+ * (one-page buffers, as a Linux guest's 1 MiB requests are) without
+ * evicting one: a second pass over them maps nothing. */
+START_TEST(cache_holds_1024_consecutive_pages)
+{
+    uint32_t pass, g;
+
+    connect_be("1");
+    for (pass = 0; pass < 2; pass++)
+        for (g = 1000; g < 2024; g++)
+            be.ep.prims->dma_unmap(be.ep.ctx, map_one(g, 0, PG, true), PG);
+    ck_assert_uint_eq(be.maps, 1 + 1024);            /* the ring, then each page once */
+    ck_assert_uint_eq(be.unmaps, 0);
+    close_be();
+}
+END_TEST
+
+/* Five refs for one set (256 apart): the fifth evicts the least recently
+ * used of the four; with all four in use it is mapped uncached, and
+ * unmapped when released. */
+START_TEST(cache_evicts_lru_never_in_use)
+{
+    void *p[5];
+    uint32_t k;
+
+    connect_be("1");
+    for (k = 0; k < 4; k++)
+        p[k] = map_one(100 + 256 * k, 0, PG, true);
+    p[4] = map_one(100 + 256 * 4, 0, PG, true);    /* every way in use */
+    ck_assert_uint_eq(be.maps, 1 + 5);
+    be.ep.prims->dma_unmap(be.ep.ctx, p[4], PG);
+    ck_assert_uint_eq(be.unmaps, 1);                 /* the uncached one */
+    for (k = 0; k < 4; k++)
+        be.ep.prims->dma_unmap(be.ep.ctx, p[k], PG);
+    be.ep.prims->dma_unmap(be.ep.ctx, map_one(100, 0, PG, true), PG);   /* 100: most recent */
+    be.ep.prims->dma_unmap(be.ep.ctx, map_one(100 + 256 * 4, 0, PG, true), PG);
+    ck_assert_uint_eq(be.unmaps, 2);                 /* evicted 356, the least recent */
+    ck_assert_uint_eq(be.maps, 1 + 6);
+    be.ep.prims->dma_unmap(be.ep.ctx, map_one(100, 0, PG, true), PG);
+    ck_assert_uint_eq(be.maps, 1 + 6);               /* still cached */
+    close_be();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("xen_dma");
@@ -362,6 +406,8 @@ static Suite *suite(void)
     tcase_add_test(tc, pool_is_mapped_once);
     tcase_add_test(tc, pool_not_mappable_falls_back_to_the_cache);
     tcase_add_test(tc, bad_pool_refused);
+    tcase_add_test(tc, cache_holds_1024_consecutive_pages);
+    tcase_add_test(tc, cache_evicts_lru_never_in_use);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -99,7 +99,11 @@ static uint8_t *cache_get(struct vmsg_xen_be *be, uint32_t gref, uint32_t n,
                           bool write)
 {
     struct vmsg_xen_mapcache *c = be->cache;
-    uint32_t set = (gref * 2654435761u) >> 24, i, victim = MC_SLOTS;
+    /* Consecutive refs go to consecutive sets: a frontend's pages carry
+     * consecutive refs, and so any 1024 of them (256 sets x 4 ways) fit
+     * without a conflict, where a hash put five of one request's pages
+     * in a set now and then. */
+    uint32_t set = gref % MC_SETS, i, free_way = MC_SLOTS, lru = MC_SLOTS, victim;
     uint64_t oldest = UINT64_MAX;
     bool rw = true;
     uint8_t *p;
@@ -112,16 +116,17 @@ static uint8_t *cache_get(struct vmsg_xen_be *be, uint32_t gref, uint32_t n,
             c->hits++;
             return c->base[i];
         }
-        if (!c->base[i] || e->users)
-            continue;
-        if (e->last < oldest) {
+        if (!c->base[i]) {
+            if (free_way == MC_SLOTS)
+                free_way = i;
+        } else if (!e->users && e->last < oldest) {
             oldest = e->last;
-            victim = i;
+            lru = i;
         }
     }
-    for (i = set * MC_WAYS; i < (set + 1) * MC_WAYS && victim == MC_SLOTS; i++)
-        if (!c->base[i])
-            victim = i;
+    /* A free way before evicting anything (the least recently used of
+     * those not in use). */
+    victim = free_way != MC_SLOTS ? free_way : lru;
     c->misses++;
     p = map_refs(be, gref, n, true);
     if (!p && !write) {
