@@ -143,13 +143,16 @@ static void disconnect(struct xdev *d, const char *why)
 static const char *pool_note(const struct vmsg_xen_be *be)
 {
     static char note[96];
+    const char *why = be->pool_pages > VMSG_XEN_POOL_MAP_MAX ? "is larger than we map whole"
+                                                             : "could not be mapped whole";
 
     if (!be->pool_pages)
         return "";
-    snprintf(note, sizeof(note), be->pool ? ", its pool of %u pages mapped once"
-             : be->pool_pages > VMSG_XEN_POOL_MAP_MAX ? " (its pool of %u pages is larger than "
-             "we map whole: cached per buffer)" : " (its pool of %u pages could not be mapped "
-             "whole: cached per buffer)", be->pool_pages);
+    if (be->pool)
+        snprintf(note, sizeof(note), ", its pool of %u pages mapped once", be->pool_pages);
+    else
+        snprintf(note, sizeof(note), " (its pool of %u pages %s: cached per buffer)",
+                 be->pool_pages, why);
     return note;
 }
 

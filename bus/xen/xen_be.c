@@ -485,14 +485,16 @@ static int read_pool(struct vmsg_xen_be *be, struct xs_handle *xs, const char *f
 }
 
 /* Map the announced pool whole, read-write: its buffers then cost no
- * lookup and no map.  A pool that cannot be (a ref not granted to us, or
- * granted read-only) is served by the cache instead, page by page, as
- * before; the caller logs which. */
+ * lookup and no map.  A pool larger than VMSG_XEN_POOL_MAP_MAX, or one
+ * that cannot be mapped (a ref not granted to us, or granted read-only),
+ * is served by the cache instead, page by page; the caller logs which. */
 static void map_pool(struct vmsg_xen_be *be)
 {
-    uint32_t *refs = malloc((size_t)be->pool_pages * sizeof(*refs)), i;
+    uint32_t *refs, i;
 
-    if (!refs)
+    if (!be->pool_pages || be->pool_pages > VMSG_XEN_POOL_MAP_MAX)
+        return;
+    if (!(refs = malloc((size_t)be->pool_pages * sizeof(*refs))))
         return;
     for (i = 0; i < be->pool_pages; i++)
         refs[i] = be->pool_ref + i;
@@ -563,8 +565,7 @@ int vmsg_xen_be_connect(struct vmsg_xen_be *be, struct xs_handle *xs,
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (be->pool_pages && be->pool_pages <= VMSG_XEN_POOL_MAP_MAX)
-        map_pool(be);
+    map_pool(be);
     rc = vmsg_ring_ep_init(&be->ep, VMSG_ROLE_DEVICE, be->ring,
                            msg < max_msg ? msg : max_msg, &xen_be_prims, be);
     if (rc == -EPROTONOSUPPORT) {
