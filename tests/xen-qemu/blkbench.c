@@ -2,7 +2,8 @@
 /*
  * O_DIRECT throughput of block devices, for comparing the virtio-msg disk
  * with Xen's blkfront on the same image in the same boot.  MODE: seqread |
- * seqwrite (1 MiB requests) | randread (4 KiB, queue depth 1).
+ * seqwrite (1 MiB requests) | randread (4 KiB, queue depth 1) | randread32
+ * (4 KiB, 32 in flight through Linux native AIO, as a database's reads).
  *
  *   blkbench DEV MODE SECONDS [REGION_MB [OFFSET_MB]]
  *       one device; prints  DEV MODE MB/s IOPS
@@ -16,13 +17,17 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/aio_abi.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_PAIRS 4096
+#define AIO_QD 32
 
 struct disk {
     const char *path;
@@ -39,11 +44,89 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int w, rnd_mode;
+static int w, rnd_mode, qd = 1;
 static size_t bs;
 static long long region;
 static unsigned rnd = 12345;
-static void *buf;
+static void *buf;                    /* qd buffers of bs bytes */
+static aio_context_t aio;
+
+static off_t next_off(struct disk *d)
+{
+    off_t off;
+
+    if (rnd_mode) {
+        rnd = rnd * 1103515245u + 12345u;
+        return d->base + (off_t)((rnd >> 4) % (unsigned)(region / 4096)) * 4096;
+    }
+    off = d->base + (off_t)(d->pos % region);
+    d->pos += (long long)bs;
+    return off;
+}
+
+static void account(struct disk *d, long long ops, double secs)
+{
+    d->ops += ops;
+    d->bytes += ops * (long long)bs;
+    d->secs += secs;
+}
+
+static int aio_put(struct disk *d, struct iocb *cb)
+{
+    struct iocb *one = cb;
+
+    cb->aio_offset = next_off(d);
+    return syscall(SYS_io_submit, aio, 1, &one) == 1 ? 0 : -1;
+}
+
+/* randread32: qd reads always in flight for @secs, then all of them
+ * completed before the chunk ends (the other disk's chunk starts on an
+ * idle device).  Operations done, -1 on an error. */
+static long long run_aio(struct disk *d, double secs)
+{
+    struct iocb cb[AIO_QD];
+    struct io_event ev[AIO_QD];
+    double t0 = now(), t = t0;
+    long long ops = 0;
+    int i, busy = 0;
+
+    for (i = 0; i < qd; i++) {
+        memset(&cb[i], 0, sizeof(cb[i]));
+        cb[i].aio_fildes = (uint32_t)d->fd;
+        cb[i].aio_lio_opcode = IOCB_CMD_PREAD;
+        cb[i].aio_buf = (uint64_t)(uintptr_t)((char *)buf + (size_t)i * bs);
+        cb[i].aio_nbytes = bs;
+        cb[i].aio_data = (uint64_t)i;
+        if (aio_put(d, &cb[i]))
+            goto fail;
+        busy++;
+    }
+    while (busy) {
+        long n = syscall(SYS_io_getevents, aio, 1, AIO_QD, ev, NULL);
+
+        if (n < 0)
+            goto fail;
+        t = now();
+        for (i = 0; i < n; i++) {
+            if (ev[i].res != (long long)bs) {
+                fprintf(stderr, "%s: read returned %lld\n", d->path, (long long)ev[i].res);
+                return -1;
+            }
+            ops++;
+            busy--;
+            if (t - t0 < secs) {
+                if (aio_put(d, &cb[ev[i].data]))
+                    goto fail;
+                busy++;
+            }
+        }
+    }
+    account(d, ops, t - t0);
+    return ops;
+fail:
+    perror(d->path);
+    return -1;
+}
 
 static int open_disk(struct disk *d, const char *path, long long base)
 {
@@ -63,18 +146,12 @@ static long long run(struct disk *d, double secs)
     double t0 = now(), t;
     long long ops = 0;
 
+    if (qd > 1)
+        return run_aio(d, secs);
     do {
-        off_t off;
-        ssize_t n;
+        off_t off = next_off(d);
+        ssize_t n = w ? pwrite(d->fd, buf, bs, off) : pread(d->fd, buf, bs, off);
 
-        if (rnd_mode) {
-            rnd = rnd * 1103515245u + 12345u;
-            off = d->base + (off_t)((rnd >> 4) % (unsigned)(region / 4096)) * 4096;
-        } else {
-            off = d->base + (off_t)(d->pos % region);
-            d->pos += (long long)bs;
-        }
-        n = w ? pwrite(d->fd, buf, bs, off) : pread(d->fd, buf, bs, off);
         if (n != (ssize_t)bs) {
             perror(d->path);
             return -1;
@@ -82,9 +159,7 @@ static long long run(struct disk *d, double secs)
         ops++;
         t = now();
     } while (t - t0 < secs);
-    d->ops += ops;
-    d->bytes += ops * (long long)bs;
-    d->secs += t - t0;
+    account(d, ops, t - t0);
     return ops;
 }
 
@@ -139,34 +214,42 @@ static int pair(char **argv, int argc)
     return 0;
 }
 
-static void set_mode(const char *mode)
+/* The mode's parameters, its buffers (one per request in flight) and,
+ * for randread32, the AIO context.  0, or -1 with a message. */
+static int set_mode(const char *mode)
 {
     w = !strcmp(mode, "seqwrite");
-    rnd_mode = !strcmp(mode, "randread");
+    qd = !strcmp(mode, "randread32") ? AIO_QD : 1;
+    rnd_mode = qd > 1 || !strcmp(mode, "randread");
     bs = rnd_mode ? 4096 : 1 << 20;
+    if (!w && !rnd_mode && strcmp(mode, "seqread")) {
+        fprintf(stderr, "blkbench: unknown mode %s\n", mode);
+        return -1;
+    }
+    if (qd > 1 && syscall(SYS_io_setup, qd, &aio)) {
+        perror("io_setup");
+        return -1;
+    }
+    if (posix_memalign(&buf, 4096, bs * (size_t)qd))
+        return -1;
+    memset(buf, 0x5a, bs * (size_t)qd);
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     struct disk d = { 0 };
 
-    if (argc >= 7 && !strcmp(argv[1], "--pair")) {
-        set_mode(argv[4]);
-        if (posix_memalign(&buf, 4096, bs))
-            return 1;
-        memset(buf, 0x5a, bs);
-        return pair(argv + 2, argc - 2);
-    }
+    if (argc >= 7 && !strcmp(argv[1], "--pair"))
+        return set_mode(argv[4]) ? 1 : pair(argv + 2, argc - 2);
     if (argc < 4) {
-        fprintf(stderr, "usage: blkbench DEV seqread|seqwrite|randread SECONDS [REGION_MB [OFFSET_MB]]\n"
+        fprintf(stderr, "usage: blkbench DEV seqread|seqwrite|randread|randread32 SECONDS [REGION_MB [OFFSET_MB]]\n"
                         "       blkbench --pair DEV_A DEV_B MODE SECONDS CHUNK_MS [REGION_MB [OFF_A_MB [OFF_B_MB]]]\n");
         return 2;
     }
-    set_mode(argv[2]);
     region = (argc > 4 ? atoll(argv[4]) : 16) << 20;
-    if (posix_memalign(&buf, 4096, bs) || open_disk(&d, argv[1], (argc > 5 ? atoll(argv[5]) : 0) << 20))
+    if (set_mode(argv[2]) || open_disk(&d, argv[1], (argc > 5 ? atoll(argv[5]) : 0) << 20))
         return 1;
-    memset(buf, 0x5a, bs);
     if (run(&d, atof(argv[3])) < 0 || flush(&d))
         return 1;
     printf("%s %s %.1f MB/s %.0f IOPS\n", argv[1], argv[2], d.bytes / d.secs / 1e6, d.ops / d.secs);

@@ -328,7 +328,7 @@ echo "XT-COUNT xen domains destroyed mid-I/O: $drounds"
 bench_pairs() {
     local c0 c1 t0 t1
     c0=$(awk '{ print $14 + $15 }' /proc/$BE/stat); t0=$(cut -d' ' -f1 /proc/uptime)
-    rpc 300 "for m in seqread randread; do blkbench --pair /dev/vda /dev/xvdb \$m 20 $CH 32; done; blkbench --pair /dev/vda /dev/xvdb seqwrite 20 $CH 8 40 50"
+    rpc 300 "for m in seqread randread randread32; do blkbench --pair /dev/vda /dev/xvdb \$m 20 $CH 32; done; blkbench --pair /dev/vda /dev/xvdb seqwrite 20 $CH 8 40 50"
     c1=$(awk '{ print $14 + $15 }' /proc/$BE/stat); t1=$(cut -d' ' -f1 /proc/uptime)
     echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^pair ' | sed "s/^/$1: /"
     echo "$1: cpu $((c1 - c0)) $(awk "BEGIN { print $t1 - $t0 }")"

@@ -5,8 +5,8 @@
 # image, same boot) and last "N passed, N failed"; status 0 if all passed.
 # rows PREFIX: the "PREFIX: pair" lines as a table, then the backend's CPU.
 rows() {
-    grep "^$1: pair " "$log" | awk '{ u = $3 == "randread" ? "IOPS" : "MB/s"; a = $3 == "randread" ? $6 : $4; b = $3 == "randread" ? $7 : $5
-        printf "  %-9s virtio-msg %8.1f %s  blkfront %8.1f %s  ratio %.2fx  (totals %.2fx; %d chunk pairs, %.2f-%.2fx)\n", $3, a, u, b, u, $8, (b > 0 ? a / b : 0), $11, $9, $10 }'
+    grep "^$1: pair " "$log" | awk '{ r = $3 ~ /^randread/; u = r ? "IOPS" : "MB/s"; a = r ? $6 : $4; b = r ? $7 : $5
+        printf "  %-10s virtio-msg %8.1f %s  blkfront %8.1f %s  ratio %.2fx  (totals %.2fx; %d chunk pairs, %.2f-%.2fx)\n", $3, a, u, b, u, $8, (b > 0 ? a / b : 0), $11, $9, $10 }'
     grep "^$1: cpu " "$log" | awk '$4 > 0 { printf "  backend CPU over these runs (both disks'"'"' chunks): %.0f%% of one dom0 vCPU\n", $3 / $4 }'
     sed -n "s/^$1: spin /  backend spin: /p" "$log"
 }
