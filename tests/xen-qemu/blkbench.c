@@ -12,7 +12,10 @@
  *       pair alternating too) for SECONDS in all, so a slow phase of the
  *       emulator hits both disks alike; prints
  *       pair MODE A_MB/s B_MB/s A_IOPS B_IOPS MEDIAN_RATIO MIN MAX PAIRS
- *       where the ratios are A/B of each pair of chunks.
+ *       where the ratios are A/B of each pair of chunks, then what each
+ *       request cost this (guest) system during each disk's chunks, from
+ *       /proc/stat: CPU busy (not idle, not stolen) in us and interrupts
+ *       gstat MODE A_CPU_US B_CPU_US A_IRQS B_IRQS A_STEAL% B_STEAL%
  * Reads and writes stay inside [OFFSET, OFFSET + REGION) MiB.
  */
 #define _GNU_SOURCE
@@ -34,7 +37,38 @@ struct disk {
     int fd;
     long long base, pos, ops, bytes;
     double secs;                     /* time spent in this disk's chunks */
+    long long busy, steal, all, irqs; /* /proc/stat deltas over its chunks */
 };
+
+/* The system's CPU ticks (busy: neither idle, iowait nor stolen) and
+ * interrupts so far, from /proc/stat; 0, or -1 if it cannot be read. */
+struct sys_stat {
+    long long busy, steal, all, irqs;
+};
+
+static int read_stat(struct sys_stat *st)
+{
+    char line[4096];
+    long long v[8] = { 0 };
+    FILE *f = fopen("/proc/stat", "r");
+    int got = 0;
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "cpu %lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2],
+                   &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+            st->busy = v[0] + v[1] + v[2] + v[5] + v[6];
+            st->steal = v[7];
+            st->all = st->busy + v[3] + v[4] + v[7];
+            got |= 1;
+        } else if (sscanf(line, "intr %lld", &st->irqs) == 1) {
+            got |= 2;
+        }
+    }
+    fclose(f);
+    return got == 3 ? 0 : -1;
+}
 
 static double now(void)
 {
@@ -141,7 +175,7 @@ static int open_disk(struct disk *d, const char *path, long long base)
 }
 
 /* Requests on @d for @secs; returns the operations done, -1 on an error. */
-static long long run(struct disk *d, double secs)
+static long long run_one(struct disk *d, double secs)
 {
     double t0 = now(), t;
     long long ops = 0;
@@ -174,6 +208,22 @@ static int flush(struct disk *d)
     }
     d->secs += now() - t0;
     return 0;
+}
+
+/* run_one(), with what the chunk cost the system added to @d. */
+static long long run(struct disk *d, double secs)
+{
+    struct sys_stat s0, s1;
+    int have = read_stat(&s0) == 0;
+    long long ops = run_one(d, secs);
+
+    if (have && ops >= 0 && read_stat(&s1) == 0) {
+        d->busy += s1.busy - s0.busy;
+        d->steal += s1.steal - s0.steal;
+        d->all += s1.all - s0.all;
+        d->irqs += s1.irqs - s0.irqs;
+    }
+    return ops;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -209,6 +259,13 @@ static int pair(char **argv, int argc)
     printf("pair %s %.1f %.1f %.0f %.0f %.3f %.3f %.3f %u\n", argv[2], a.bytes / a.secs / 1e6,
            b.bytes / b.secs / 1e6, a.ops / a.secs, b.ops / b.secs,
            n % 2 ? ratio[n / 2] : (ratio[n / 2 - 1] + ratio[n / 2]) / 2, ratio[0], ratio[n - 1], n);
+    if (a.ops && b.ops && a.all && b.all) {
+        double tick_us = 1e6 / (double)sysconf(_SC_CLK_TCK);
+
+        printf("gstat %s %.0f %.0f %.2f %.2f %.0f %.0f\n", argv[2], a.busy * tick_us / a.ops,
+               b.busy * tick_us / b.ops, (double)a.irqs / a.ops, (double)b.irqs / b.ops,
+               100.0 * a.steal / a.all, 100.0 * b.steal / b.all);
+    }
     close(a.fd);
     close(b.fd);
     return 0;

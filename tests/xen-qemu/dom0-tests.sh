@@ -328,17 +328,10 @@ echo "XT-COUNT xen domains destroyed mid-I/O: $drounds"
 bench_pairs() {
     local c0 c1 t0 t1
     c0=$(awk '{ print $14 + $15 }' /proc/$BE/stat); t0=$(cut -d' ' -f1 /proc/uptime)
-    # The guest's CPU line of /proc/stat around each mode: how busy its
-    # one vCPU was (both disks' chunks).
-    rpc 300 "g() { echo gcpu \$1 \$(head -n 1 /proc/stat); }; for m in seqread randread randread32; do g \$m; blkbench --pair /dev/vda /dev/xvdb \$m 20 $CH 32; g \$m; done; g seqwrite; blkbench --pair /dev/vda /dev/xvdb seqwrite 20 $CH 8 40 50; g seqwrite"
+    rpc 300 "for m in seqread randread randread32; do blkbench --pair /dev/vda /dev/xvdb \$m 20 $CH 32; done; blkbench --pair /dev/vda /dev/xvdb seqwrite 20 $CH 8 40 50"
     c1=$(awk '{ print $14 + $15 }' /proc/$BE/stat); t1=$(cut -d' ' -f1 /proc/uptime)
-    echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^pair ' | sed "s/^/$1: /"
-    # gcpu MODE cpu user nice system idle iowait irq softirq steal ...:
-    # "PREFIX: guest MODE BUSY% STEAL%" (steal: runnable, not run by Xen).
-    echo "$OUT" | sed 's/\\n/\n/g' | awk -v p="$1" '$1 == "gcpu" {
-        t = 0; for (i = 4; i <= 11; i++) t += $i; busy = $4 + $5 + $6 + $9 + $10
-        if ($2 in t0) { dt = t - t0[$2]; if (dt > 0) printf "%s: guest %s %.0f %.0f\n", p, $2, 100 * (busy - b0[$2]) / dt, 100 * ($11 - s0[$2]) / dt }
-        else { t0[$2] = t; b0[$2] = busy; s0[$2] = $11 } }'
+    # pair: the figures; gstat: what a request cost the guest on each disk.
+    echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^(pair|gstat) ' | sed "s/^/$1: /"
     echo "$1: cpu $((c1 - c0)) $(awk "BEGIN { print $t1 - $t0 }")"
     rpc 30 "for d in /sys/bus/xen/devices/virtio_msg-*; do echo stats \${d##*/} \$(cat \$d/stats); done"
     echo "$OUT" | sed 's/\\n/\n/g' | grep -E '^stats ' | sed 's/^/  /'

@@ -9,7 +9,7 @@ rows() {
         printf "  %-10s virtio-msg %8.1f %s  blkfront %8.1f %s  ratio %.2fx  (totals %.2fx; %d chunk pairs, %.2f-%.2fx)\n", $3, a, u, b, u, $8, (b > 0 ? a / b : 0), $11, $9, $10 }'
     grep "^$1: cpu " "$log" | awk '$4 > 0 { printf "  backend CPU over these runs (both disks'"'"' chunks): %.0f%% of one dom0 vCPU\n", $3 / $4 }'
     sed -n "s/^$1: spin /  backend spin: /p" "$log"
-    grep "^$1: guest " "$log" | awk '{ s = s (s ? ", " : "") $3 " " $4 "% (steal " $5 "%)" } END { if (s) print "  guest vCPU busy (both disks): " s }'
+    grep "^$1: gstat " "$log" | awk '{ printf "  %-10s per request in the guest: CPU %s us, %s interrupts (steal %s%%) on virtio-msg; CPU %s us, %s interrupts (steal %s%%) on blkfront\n", $3, $4, $6, $8, $5, $7, $9 }'
 }
 bench_rows() {
     local log=$1
