@@ -56,7 +56,8 @@ static int read_stat(struct sys_stat *st)
     if (!f)
         return -1;
     while (fgets(line, sizeof(line), f)) {
-        if (sscanf(line, "cpu %lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2],
+        if (!strncmp(line, "cpu ", 4) &&   /* the total, not cpu0, cpu1 ... */
+            sscanf(line, "cpu %lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2],
                    &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
             st->busy = v[0] + v[1] + v[2] + v[5] + v[6];
             st->steal = v[7];
