@@ -143,8 +143,6 @@ static void disconnect(struct xdev *d, const char *why)
 static const char *pool_note(const struct vmsg_xen_be *be)
 {
     static char note[96];
-    const char *why = be->pool_pages > VMSG_XEN_POOL_MAP_MAX ? "is larger than we map whole"
-                                                             : "could not be mapped whole";
 
     if (!be->pool_pages)
         return "";
@@ -152,7 +150,8 @@ static const char *pool_note(const struct vmsg_xen_be *be)
         snprintf(note, sizeof(note), ", its pool of %u pages mapped once", be->pool_pages);
     else
         snprintf(note, sizeof(note), " (its pool of %u pages %s: cached per buffer)",
-                 be->pool_pages, why);
+                 be->pool_pages, be->pool_pages > VMSG_XEN_POOL_MAP_MAX
+                                     ? "is larger than we map whole" : "could not be mapped whole");
     return note;
 }
 

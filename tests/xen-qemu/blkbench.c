@@ -123,7 +123,7 @@ static long long run_aio(struct disk *d, double secs)
     struct io_event ev[AIO_QD];
     double t0 = now(), t = t0;
     long long ops = 0;
-    int i, busy = 0;
+    int i, in_flight = 0;
 
     for (i = 0; i < qd; i++) {
         memset(&cb[i], 0, sizeof(cb[i]));
@@ -134,9 +134,9 @@ static long long run_aio(struct disk *d, double secs)
         cb[i].aio_data = (uint64_t)i;
         if (aio_put(d, &cb[i]))
             goto fail;
-        busy++;
+        in_flight++;
     }
-    while (busy) {
+    while (in_flight) {
         long n = syscall(SYS_io_getevents, aio, 1, AIO_QD, ev, NULL);
 
         if (n < 0)
@@ -148,11 +148,11 @@ static long long run_aio(struct disk *d, double secs)
                 return -1;
             }
             ops++;
-            busy--;
+            in_flight--;
             if (t - t0 < secs) {
                 if (aio_put(d, &cb[ev[i].data]))
                     goto fail;
-                busy++;
+                in_flight++;
             }
         }
     }

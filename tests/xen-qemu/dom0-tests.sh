@@ -82,16 +82,16 @@ xl-virtio-msg list guest | grep -q "Connected.*Connected" 2>/dev/null || true
 T0=$(t)
 rpc 300 "$FRONT 0 blk verify 42 64"
 res $? "blk: 64 random writes read back with checksums ($T0 -> $(t)s)"
+# last_close MARK: the backend's last "disconnected" line for device 0 since
+# log line MARK; count_in WHAT: the count before WHAT in it ($line).
+last_close() { tail -n +"$1" /var/log/vmsg-backend.log | grep "/0 disconnected" | tail -n 1; }
+count_in() { echo "$line" | sed -n "s/.* \([0-9]*\) $1.*/\1/p"; }
 # Without persistent grants (a frontend's choice) the backend copies a
 # request whose device-writable part is small (grant copy in, and back)
 # and maps a large read with one call per direction, releasing everything
 # before it answers: data intact through both, nothing held afterwards.
 # The random writes (up to 128 KiB) and 512-byte reads back are copied;
 # then 1 MiB read in 128 KiB requests is mapped and compared with the image.
-# last_close MARK: the backend's last "disconnected" line for device 0 since
-# log line MARK; count_in WHAT: the count before WHAT in it ($line).
-last_close() { tail -n +"$1" /var/log/vmsg-backend.log | grep "/0 disconnected" | tail -n 1; }
-count_in() { echo "$line" | sed -n "s/.* \([0-9]*\) $1.*/\1/p"; }
 mark=$(wc -l < /var/log/vmsg-backend.log)
 rpc 300 "VMSG_XEN_PERSISTENT=0 $FRONT 0 blk verify 43 64 8"; rc=$?
 line=$(last_close $mark); echo "  $line"
