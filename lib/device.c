@@ -8,6 +8,7 @@
  * device number) before any handler runs.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,7 @@ static void reset_queue(struct vmsg_dev *dev, uint32_t i)
     q->size = 0;
     q->desc_addr = q->driver_addr = q->device_addr = 0;
     dev->later &= ~(UINT64_C(1) << i);      /* i < num_queues <= 64 */
+    dev->hold.queues &= ~(UINT64_C(1) << i);
 }
 
 static void device_reset(struct vmsg_dev *dev)
@@ -515,17 +517,86 @@ struct vmsg_vq *vmsg_dev_queue(struct vmsg_dev *dev, uint32_t vq)
     return &dev->queues[vq].vq;
 }
 
-int vmsg_dev_notify_used(struct vmsg_dev *dev, uint32_t vq)
+static int send_used(struct vmsg_dev *dev, uint32_t vq)
 {
     struct vmsg_vq *q = vmsg_dev_queue(dev, vq);
     uint8_t buf[VMSG_HDR_SIZE + sizeof(struct vmsg_wire_event_used)];
     struct vmsg m;
 
+    /* Asked when it goes out: a held answer is judged with the driver's
+     * used_event as it is then, over everything pushed since the last. */
     if (!q || !vmsg_vq_should_notify(q))
         return 0;
     vmsg_init_request(&m, false, VMSG_EVENT_USED, dev->dev_num);
     m.u.vq_index = vq;
     return send_msg(dev, &m, buf, sizeof(buf)) < 0 ? -EIO : 0;
+}
+
+/* Requests taken from all queues (mod 2^32): did any come during a hold? */
+static uint32_t taken(const struct vmsg_dev *dev)
+{
+    uint32_t i, n = 0;
+
+    for (i = 0; i < dev->desc.num_queues; i++)
+        if (dev->queues[i].size)
+            n += dev->queues[i].vq.last_avail;
+    return n;
+}
+
+void vmsg_dev_set_hold(struct vmsg_dev *dev, unsigned us)
+{
+    dev->hold.us = us;
+    if (!us)
+        vmsg_dev_hold_tick(dev, 0, true);
+}
+
+int vmsg_dev_notify_used(struct vmsg_dev *dev, uint32_t vq)
+{
+    if (!dev->hold.us || vq >= dev->desc.num_queues)
+        return send_used(dev, vq);
+    if (dev->hold.probation) {
+        dev->hold.probation--;
+        return send_used(dev, vq);
+    }
+    if (!dev->hold.queues) {
+        dev->hold.since_us = -1;
+        dev->hold.mark = taken(dev);
+    }
+    dev->hold.queues |= UINT64_C(1) << vq;
+    dev->hold.held++;
+    return 0;
+}
+
+void vmsg_dev_hold_note(const struct vmsg_dev *dev, char *buf, size_t len)
+{
+    snprintf(buf, len, "%llu EVENT_USEDs held in %llu holds (%llu ended idle: the driver waited)",
+             (unsigned long long)dev->hold.held, (unsigned long long)dev->hold.flushes,
+             (unsigned long long)dev->hold.idle);
+}
+
+bool vmsg_dev_hold_tick(struct vmsg_dev *dev, int64_t now_us, bool force)
+{
+    uint64_t m = dev->hold.queues;
+    uint32_t i;
+
+    if (!m)
+        return false;
+    if (!force) {
+        if (dev->hold.since_us < 0)
+            dev->hold.since_us = now_us;
+        if (now_us - dev->hold.since_us < (int64_t)dev->hold.us)
+            return true;
+    }
+    dev->hold.queues = 0;
+    dev->hold.flushes++;
+    if (taken(dev) == dev->hold.mark) {
+        dev->hold.idle++;            /* nothing came: the driver waits on us */
+        dev->hold.probation = VMSG_DEV_HOLD_PROBATION;
+    }
+    for (i = 0; m; i++, m >>= 1)
+        if (m & 1)
+            send_used(dev, i);       /* a bus that cannot send is seen by its owner */
+    return false;
 }
 
 static int send_event_config(struct vmsg_dev *dev, uint32_t off, uint32_t len)

@@ -466,6 +466,108 @@ START_TEST(queue_served_again_on_a_later_turn)
 }
 END_TEST
 
+/* Submit an 8-byte echo request on queue 0 and kick; not reaped (the
+ * loopback device answers it at once).  Buffers are shared: the echo
+ * device's data is not looked at here. */
+static void submit(struct vmsg_vring *r, int *tok)
+{
+    static uint64_t oa, ia;
+    struct vmsg_bus *bus = &H.loop.drv;
+    struct vmsg_sg sg[2];
+
+    if (!oa) {
+        ck_assert_ptr_nonnull(bus->ops->dma_alloc(bus, 8, &oa));
+        ck_assert_ptr_nonnull(bus->ops->dma_alloc(bus, 8, &ia));
+    }
+    sg[0] = (struct vmsg_sg){ oa, 8 };
+    sg[1] = (struct vmsg_sg){ ia, 8 };
+    ck_assert_int_eq(vmsg_vring_add(r, sg, 1, 1, tok), 0);
+    if (vmsg_vring_kick_prepare(r))
+        ck_assert_int_eq(vmsg_drv_notify(&H.drv, 0, 0), 0);
+}
+
+static void reap(struct vmsg_vring *r, int *tok)
+{
+    uint32_t len;
+
+    ck_assert_ptr_eq(vmsg_vring_get_used(r, &len), tok);
+}
+
+/* --hold-us: a due EVENT_USED waits until the hold's time (from the first
+ * tick that saw it); a hold in which no request came (the driver waits
+ * on us) sends the next VMSG_DEV_HOLD_PROBATION answers at once; setting
+ * the hold to 0 sends what waits. */
+START_TEST(hold_sends_used_at_its_time_then_none_held_while_the_driver_waits)
+{
+    struct vmsg_vring *r = harness_start(&H, STD_FEATURES, 16);
+    int tok = 1, base, i;
+
+    vmsg_dev_set_hold(&H.dev, 100);
+    base = H.used_events;
+    submit(r, &tok);
+    ck_assert_int_eq(H.used_events, base);     /* answered, its event held */
+    ck_assert(vmsg_dev_hold_tick(&H.dev, 1000, false));
+    ck_assert(vmsg_dev_hold_tick(&H.dev, 1099, false));
+    ck_assert_int_eq(H.used_events, base);
+    ck_assert(!vmsg_dev_hold_tick(&H.dev, 1100, false));
+    ck_assert_int_eq(H.used_events, base + 1);
+    ck_assert_uint_eq(H.dev.hold.idle, 1);
+    ck_assert(!vmsg_dev_hold_tick(&H.dev, 5000, false));   /* nothing left */
+    ck_assert_int_eq(H.used_events, base + 1);
+    reap(r, &tok);
+    for (i = 0; i < VMSG_DEV_HOLD_PROBATION; i++) {
+        submit(r, &tok);
+        ck_assert_int_eq(H.used_events, base + 2 + i);
+        reap(r, &tok);
+    }
+    submit(r, &tok);                           /* then one is held to see */
+    ck_assert_int_eq(H.used_events, base + 1 + VMSG_DEV_HOLD_PROBATION);
+    ck_assert(!vmsg_dev_hold_tick(&H.dev, 0, true));       /* before a sleep */
+    ck_assert_int_eq(H.used_events, base + 2 + VMSG_DEV_HOLD_PROBATION);
+    reap(r, &tok);
+    for (i = 0; i < VMSG_DEV_HOLD_PROBATION; i++) {      /* idle again: rest */
+        submit(r, &tok);
+        reap(r, &tok);
+    }
+    submit(r, &tok);
+    ck_assert_uint_ne(H.dev.hold.queues, 0);
+    vmsg_dev_set_hold(&H.dev, 0);              /* off: what waits goes */
+    ck_assert_uint_eq(H.dev.hold.queues, 0);
+    ck_assert_int_eq(H.used_events, base + 3 + 2 * VMSG_DEV_HOLD_PROBATION);
+    reap(r, &tok);
+}
+END_TEST
+
+/* Requests that come during a hold are answered under it: one EVENT_USED
+ * for all of them, and holding goes on.  A reset forgets a hold. */
+START_TEST(hold_gathers_answers_while_requests_come)
+{
+    struct vmsg_vring *r = harness_start(&H, STD_FEATURES, 16);
+    int a = 1, b = 2, c = 3, base;
+
+    vmsg_dev_set_hold(&H.dev, 100);
+    base = H.used_events;
+    submit(r, &a);
+    ck_assert(vmsg_dev_hold_tick(&H.dev, 10, false));
+    submit(r, &b);
+    ck_assert(vmsg_dev_hold_tick(&H.dev, 60, false));
+    ck_assert_int_eq(H.used_events, base);
+    ck_assert(!vmsg_dev_hold_tick(&H.dev, 110, false));
+    ck_assert_int_eq(H.used_events, base + 1);   /* one event, two answers */
+    ck_assert_uint_eq(H.dev.hold.held, 2);
+    ck_assert_uint_eq(H.dev.hold.idle, 0);
+    reap(r, &a);
+    reap(r, &b);
+    submit(r, &c);                               /* no probation: held */
+    ck_assert_int_eq(H.used_events, base + 1);
+    ck_assert_uint_ne(H.dev.hold.queues, 0);
+    ck_assert_int_eq(vmsg_drv_reset(&H.drv), 0);
+    ck_assert_uint_eq(H.dev.hold.queues, 0);     /* the reset forgot it */
+    ck_assert(!vmsg_dev_hold_tick(&H.dev, 0, true));
+    ck_assert_int_eq(H.used_events, base + 1);
+}
+END_TEST
+
 START_TEST(V47_get_shm)
 {
     uint32_t len = 1, addr = 1;
@@ -740,6 +842,8 @@ static Suite *transport_suite(void)
     tcase_add_test(tc, V26_event_avail_before_driver_ok_ignored);
     tcase_add_test(tc, D28_D32_driver_notify_rules);
     tcase_add_test(tc, queue_served_again_on_a_later_turn);
+    tcase_add_test(tc, hold_sends_used_at_its_time_then_none_held_while_the_driver_waits);
+    tcase_add_test(tc, hold_gathers_answers_while_requests_come);
     tcase_add_test(tc, V47_get_shm);
     tcase_add_test(tc, V10_B16_malformed_and_unknown_dropped_silently);
     tcase_add_test(tc, V43_status_out_of_order_needs_reset);

@@ -10,12 +10,14 @@
  *
  * Threading: vmsg_dev_handle() and the model's callbacks run on one thread
  * per device.  vmsg_dev_notify_used() may be called from queue threads; it
- * only sends through the bus (whose send() is thread-safe).
+ * only sends through the bus (whose send() is thread-safe) -- unless a
+ * hold is set (vmsg_dev_set_hold()): then only on the device's thread.
  */
 #ifndef VIRTIO_MSG_DEVICE_H
 #define VIRTIO_MSG_DEVICE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "virtio-msg/bus.h"
@@ -86,6 +88,14 @@ struct vmsg_dev {
     struct vmsg_dev_stats stats;
     uint8_t *txbuf;               /* bus max size; responses and events */
     uint64_t later;               /* queues to serve on the next turn */
+    struct vmsg_dev_hold {        /* vmsg_dev_set_hold() */
+        unsigned us;              /* 0: every EVENT_USED goes out at once */
+        uint64_t queues;          /* queues whose EVENT_USED waits */
+        int64_t since_us;         /* the first tick that saw it wait; -1: none yet */
+        uint32_t mark;            /* requests taken when the hold began */
+        unsigned probation;       /* EVENT_USEDs to send at once before holding again */
+        uint64_t held, flushes, idle;   /* EVENT_USEDs held, holds ended, ended idle */
+    } hold;
 };
 
 /**
@@ -136,8 +146,28 @@ static inline bool vmsg_dev_has_later(const struct vmsg_dev *dev)
 /* Run the queues that asked, in order (each may ask again). */
 void vmsg_dev_serve_later(struct vmsg_dev *dev);
 
-/* Send EVENT_USED for @vq if the ring asks for it. 0 or -errno. */
+/* Send EVENT_USED for @vq if the ring asks for it (or, with a hold set,
+ * perhaps later: vmsg_dev_hold_tick()).  0 or -errno. */
 int vmsg_dev_notify_used(struct vmsg_dev *dev, uint32_t vq);
+
+/*
+ * Notification hold (interrupt moderation, as NVMe's aggregation time or
+ * ethtool's rx-usecs): with @us > 0, an EVENT_USED that is due waits
+ * until @us after the first vmsg_dev_hold_tick() that sees it, so answers
+ * that complete meanwhile reach the driver with one interrupt.  That pays
+ * when the driver keeps submitting while it waits (many requests in
+ * flight): a hold in which no new request came means the driver waits
+ * on us, and the next VMSG_DEV_HOLD_PROBATION go out at once, then one is
+ * held again to see.  The owner calls vmsg_dev_hold_tick() from its loop
+ * (with @force before it sleeps), on the device's thread.  0: off.
+ */
+#define VMSG_DEV_HOLD_PROBATION 32
+void vmsg_dev_set_hold(struct vmsg_dev *dev, unsigned us);
+/* Send the held EVENT_USEDs whose time has come at @now_us (all of them
+ * if @force); true while some still wait. */
+bool vmsg_dev_hold_tick(struct vmsg_dev *dev, int64_t now_us, bool force);
+/* "N EVENT_USEDs held in N holds (N ended idle ...)" for a log line. */
+void vmsg_dev_hold_note(const struct vmsg_dev *dev, char *buf, size_t len);
 
 /* The model changed config: bump the generation and send EVENT_CONFIG
  * with the changed bytes (or length 0 if they do not fit). */

@@ -5,9 +5,11 @@
  * queue (as a notification would).  The first 4 KiB after the records
  * area is driver memory at VMSG_LOOP_BASE, so SET_VQUEUE and descriptor
  * addresses can point at real, hostile data.  The device model pops and
- * completes whatever it is given.  Properties: no crash, responses only
- * for requests (never more than one each), every mapping released at the
- * end.
+ * completes whatever it is given.  An input of odd length runs with a
+ * notification hold of 5 (vmsg_dev_set_hold()), its clock advanced by 3
+ * at each record.  Properties: no crash, responses only for requests
+ * (never more than one each), nothing held after a forced tick, every
+ * mapping released at the end.
  */
 #include <errno.h>
 #include <string.h>
@@ -70,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t base;
     uint8_t *mem;
     size_t off = 0;
+    int64_t clock = 0;
 
     if (vmsg_loop_init(&l, 276))
         return 0;
@@ -81,9 +84,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     vmsg_bus_set_rx(&l.dev, rx, NULL);
+    vmsg_dev_set_hold(&dev, size & 1 ? 5 : 0);
     while (off < size) {
         size_t n = data[off++];
-        if (n == 0) {
+
+        vmsg_dev_hold_tick(&dev, clock += 3, false);        if (n == 0) {
             notify(NULL, 0);
             notify(NULL, 1);
             continue;
@@ -101,6 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         off += n;
     }
     FUZZ_CHECK(l.stray_responses == 0);
+    FUZZ_CHECK(!vmsg_dev_hold_tick(&dev, clock, true) && !dev.hold.queues);
     vmsg_dev_destroy(&dev);
     FUZZ_CHECK(l.maps == l.unmaps);
     vmsg_loop_destroy(&l);
