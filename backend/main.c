@@ -82,6 +82,7 @@ static struct {
     unsigned poll_us;                /* --poll: spin this long when idle */
     struct poll_window win;          /* --poll-max: adaptive spin (no --poll) */
     bool poll_max_given;             /* else its maximum follows the wake-up cost */
+    unsigned hold_us;                /* --hold-us: vmsg_dev_set_hold() on every device */
     unsigned long long spins, spin_found; /* spins begun; rings served by them */
     int64_t yielded_at;              /* the adaptive spin's last yield (or work) */
     int64_t clock_ns;                /* what a clock read costs here */
@@ -159,6 +160,12 @@ static void conn_close(struct conn *c, const char *why)
     loop_unwatch(NULL, c->be.ev_to_be);
     loop_unwatch(NULL, c->be.sock);
     for (i = 0; i < c->ndev; i++) {
+        if (c->devs[i].live && g.hold_us && g.verbose) {
+            char note[128];
+
+            vmsg_dev_hold_note(&c->devs[i].dev, note, sizeof(note));
+            logmsg("dom%u dev %u: %s", c->be.domid, c->devs[i].dev.dev_num, note);
+        }
         if (c->devs[i].live)
             vmsg_dev_destroy(&c->devs[i].dev);   /* resets the model */
         c->devs[i].model->dev = NULL;
@@ -332,6 +339,22 @@ static bool poll_rings(void)
     return any;
 }
 
+/* Held EVENT_USEDs (--hold-us) whose time has come at @now go out; all
+ * of them with @force (before we sleep: nothing would send them). */
+static void hold_tick(int64_t now, bool force)
+{
+    int i, j;
+
+    if (!g.hold_us)
+        return;
+    for (i = 0; i < g.conn_hi; i++)
+        for (j = 0; g.conns[i] && j < g.conns[i]->ndev; j++)
+            if (g.conns[i]->devs[j].live)
+                vmsg_dev_hold_tick(&g.conns[i]->devs[j].dev, now, force);
+    if (g.xen)
+        xen_backend_hold_tick(now, force);
+}
+
 /* One round of the spin: SPIN_ROUND_US of looks (longer after work, see
  * spin_round_over()), then back to epoll (with no wait) for sockets,
  * signals, models and worker completions.  Stops when idle for
@@ -359,6 +382,7 @@ static void poll_round(int64_t *idle_since, unsigned budget_us)
         } else {
             continue;
         }
+        hold_tick(t, false);
         if (t - *idle_since >= budget_us || spin_round_over(start, *idle_since, t))
             break;
     }
@@ -375,6 +399,7 @@ static void poll_round(int64_t *idle_since, unsigned budget_us)
         }
         return;
     }
+    hold_tick(t, true);
     set_polling(false);
     if (poll_rings())                /* one put raced with clearing the flag */
         set_polling(true);
@@ -443,6 +468,7 @@ static int conn_setup_devices(struct conn *c, char *err, size_t errlen)
         }
         d->model->dev = &d->dev;
         d->live = true;
+        vmsg_dev_set_hold(&d->dev, g.hold_us);
         c->devnums[c->ndev - 1] = s->dev_num;
     }
     qsort(c->devnums, (size_t)c->ndev, sizeof(c->devnums[0]), cmp_u16);
@@ -611,6 +637,12 @@ static void usage(FILE *o)
           " wake-ups as measured at start, at least\n"
           "                      " POLL_MAX_DEFAULT_STR ", at most "
           POLL_XSTR_(POLL_MAX_WAKE_CAP_US) "; 0: never spin)\n"
+          "      --hold-us US    while the loop spins, hold a due EVENT_USED up to\n"
+          "                      US microseconds so answers completing meanwhile\n"
+          "                      share one interrupt (for drivers with many\n"
+          "                      requests in flight; a hold in which no request\n"
+          "                      came sends the next answers at once; 0: off,\n"
+          "                      the default)\n"
           "      --once          exit when the last frontend has disconnected\n"
           "  SIGHUP re-reads the configuration: new devices are announced to\n"
           "  connected frontends with EVENT_DEVICE READY, removed ones REMOVED.\n"
@@ -746,6 +778,7 @@ static void conn_add_model(struct conn *c, const struct dev_spec *s, struct mode
     d->model = m;
     d->live = true;
     m->dev = &d->dev;
+    vmsg_dev_set_hold(&d->dev, g.hold_us);
     c->ndev++;
     rebuild_devnums(c);
     send_event_device(c, s->dev_num, VMSG_DEVICE_BUS_STATE_READY);
@@ -949,6 +982,7 @@ int main(int argc, char **argv)
         { "poll", required_argument, NULL, 'P' },
         { "poll-max", required_argument, NULL, 'M' },
         { "grant-copy-max", required_argument, NULL, 'G' },
+        { "hold-us", required_argument, NULL, 'H' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -989,17 +1023,20 @@ int main(int argc, char **argv)
             break;
         }
         case 'P':
-        case 'M': {
+        case 'M':
+        case 'H': {
             char *end;
             unsigned long v = strtoul(optarg, &end, 10);
 
             if (*optarg < '0' || *optarg > '9' || *end || v > 1000000) {
                 logmsg("--%s %s: expected microseconds, 0..1000000",
-                       opt == 'P' ? "poll" : "poll-max", optarg);
+                       opt == 'P' ? "poll" : opt == 'M' ? "poll-max" : "hold-us", optarg);
                 return 2;
             }
             if (opt == 'P')
                 g.poll_us = (unsigned)v;
+            else if (opt == 'H')
+                g.hold_us = (unsigned)v;
             else {
                 g.win.max_us = (unsigned)v;
                 g.poll_max_given = true;
@@ -1057,10 +1094,11 @@ int main(int argc, char **argv)
     }
     g.listen_fd = -1;
     if (g.xen) {
-        static struct xen_backend_env xenv = { loop_watch, loop_unwatch, logmsg, false, 0 };
+        static struct xen_backend_env xenv = { loop_watch, loop_unwatch, logmsg, false, 0, 0 };
 
         xenv.verbose = g.verbose;
         xenv.grant_copy_max = g.grant_copy_max;
+        xenv.hold_us = g.hold_us;
         if (xen_backend_start(&xenv, err, sizeof(err))) {
             logmsg("%s", err);
             return 1;
@@ -1090,6 +1128,8 @@ int main(int argc, char **argv)
         unsigned budget;
         int n;
 
+        if (!g.polling)              /* holds last while we spin (poll_round()) */
+            hold_tick(0, true);
         if (adapt && !spun)          /* idle from now (no spin this time) */
             idle_since = now_us();
         n = epoll_wait(g.ep, ev, 64, block ? -1 : 0);

@@ -44,6 +44,12 @@ void xen_backend_set_polling(bool on)
     (void)on;
 }
 
+void xen_backend_hold_tick(int64_t now_us, bool force)
+{
+    (void)now_us;
+    (void)force;
+}
+
 bool xen_backend_poll(void)
 {
     return false;
@@ -126,6 +132,12 @@ static void disconnect(struct xdev *d, const char *why)
     {
     uint64_t in = d->be.ep.msgs_in, out = d->be.ep.msgs_out;
 
+    if (d->dev.hold.us) {
+        char note[128];
+
+        vmsg_dev_hold_note(&d->dev, note, sizeof(note));
+        LOG("dom%u/%u: %s", d->fe_domid, d->devid, note);
+    }
     vmsg_dev_destroy(&d->dev);       /* resets the model */
     d->model->dev = NULL;
     vmsg_xen_be_close(&d->be);
@@ -179,6 +191,7 @@ static void connect_fe(struct xdev *d)
         return;
     }
     d->model->dev = &d->dev;
+    vmsg_dev_set_hold(&d->dev, x.env->hold_us);
     d->dropped = 0;
     vmsg_bus_set_rx(&d->be.ep.bus, xdev_rx, d);
     d->connected = true;
@@ -467,6 +480,15 @@ void xen_backend_set_polling(bool on)
     for (k = 0; k < x.devs_hi; k++)
         if (x.devs[k] && x.devs[k]->connected)
             vmsg_ring_ep_set_polling(&x.devs[k]->be.ep, on);
+}
+
+void xen_backend_hold_tick(int64_t now_us, bool force)
+{
+    int k;
+
+    for (k = 0; k < x.devs_hi; k++)
+        if (x.devs[k] && x.devs[k]->connected)
+            vmsg_dev_hold_tick(&x.devs[k]->dev, now_us, force);
 }
 
 bool xen_backend_backlog(void)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct xen_backend_env {
     int (*watch)(void *loop, int fd, void (*cb)(void *opaque), void *opaque);
@@ -12,6 +13,7 @@ struct xen_backend_env {
     void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
     bool verbose;
     unsigned grant_copy_max;         /* --grant-copy-max */
+    unsigned hold_us;                /* --hold-us: vmsg_dev_set_hold() */
 };
 
 /* Open the Xen handles, take every device under our backend/virtio_msg
@@ -28,6 +30,8 @@ void xen_backend_status(void);
  * waiting (true if there was one). */
 void xen_backend_set_polling(bool on);
 bool xen_backend_poll(void);
+/* vmsg_dev_hold_tick() on every connected device. */
+void xen_backend_hold_tick(int64_t now_us, bool force);
 /* A ring was left non-empty by a serve (its batch bound, or a request put
  * while it said "no kick needed"): call xen_backend_poll() before sleeping. */
 bool xen_backend_backlog(void);

@@ -3,12 +3,13 @@
 # that spin for their answers (--poll): nobody kicks, data still right,
 # polling and sleeping peers mixed both ways, the backend stops spinning
 # when idle, bad values refused.  Then the adaptive spin of both sides
-# (their default) and --poll-max 0.  Host bus, TAP.
+# (their default) and --poll-max 0, and the backend's --hold-us.  Host
+# bus, TAP.
 b=${top_builddir:-.}
 be=$b/virtio-msg-backend
 fe=$b/virtio-msg-front
 tmp=$(mktemp -d)
-trap 'kill $bepid $be2pid $be3pid $p1 $p2 $hog 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $bepid $be2pid $be3pid $be4pid $p1 $p2 $hog 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/tap.sh"
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
@@ -95,6 +96,30 @@ gave=$(sed -n 's/.*frontend spin: .* \([0-9]*\) gave way to other tasks.*/\1/p' 
 [ $r7 -eq 0 ] && grep -q "all sectors match" "$tmp/v7" && [ "${gave:-0}" -gt 0 ]
 ok "a frontend sharing its CPU with a busy task: intact, its spin gave way (${gave:-0})" $?
 kill $be3pid; wait $be3pid 2>/dev/null
+
+# --hold-us: while the backend spins, a due EVENT_USED waits up to the
+# hold so answers share an interrupt.  Requests 16 in flight and one at a
+# time (whose driver waits on us: those holds end idle and the answers
+# after them go out at once) come back intact and none is left waiting.
+"$be" --socket "$tmp/s4" --poll-max 5000 --hold-us 500 --verbose -d "blk,file=$tmp/a.img" \
+    </dev/null 2>"$tmp/be4.log" &
+be4pid=$!
+"$fe" --socket "$tmp/s4" --wait 5000 blk verify 8 400 16 >"$tmp/v8" 2>&1; r8=$?
+"$fe" --socket "$tmp/s4" --wait 5000 --poll-max 0 blk verify 9 200 1 >"$tmp/v9" 2>&1; r9=$?
+sed 's/^/# /' "$tmp/v8" "$tmp/v9"
+[ $r8 -eq 0 ] && grep -q "all sectors match" "$tmp/v8"
+ok "backend --hold-us 500: 400 writes at QD16 read back intact" $?
+[ $r9 -eq 0 ] && grep -q "all sectors match" "$tmp/v9"
+ok "backend --hold-us 500: a sleeping frontend at QD1, intact" $?
+kill $be4pid; wait $be4pid; rc=$?
+grep "EVENT_USEDs held" "$tmp/be4.log" | sed 's/^/# /'
+held=$(sed -n 's/.*: \([0-9]*\) EVENT_USEDs held in.*/\1/p' "$tmp/be4.log" | head -n 1)
+idle=$(sed -n 's/.*holds (\([0-9]*\) ended idle.*/\1/p' "$tmp/be4.log" | sed -n 2p)
+[ $rc -eq 0 ] && [ "${held:-0}" -gt 0 ] && [ "${idle:-0}" -gt 0 ]
+ok "the hold held EVENT_USEDs at QD16 (${held:-0}) and found the QD1 driver waiting (${idle:-0} holds ended idle)" $?
+"$be" --socket "$tmp/x" --hold-us 5ms -d rng 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "hold-us 5ms: expected microseconds" "$tmp/err"
+ok "backend --hold-us 5ms: exit 2, clear error" $?
 
 "$be" --socket "$tmp/x" --poll 2000001 -d rng 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "expected microseconds" "$tmp/err"; ok "backend --poll out of range: exit 2, clear error" $?
