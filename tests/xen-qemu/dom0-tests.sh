@@ -423,10 +423,14 @@ linux_guest() {
     # The same against a backend that spins after its work for as long as
     # requests keep coming within 5 ms (--poll-max 5000: adaptive, asleep
     # when the guest is idle), the polling mode of a driver domain with a
-    # vCPU to spare.  The guest lets go of its devices while the backend
-    # is restarted with it (unbind, rmmod), then takes them back.
-    # vmsg_bench_poll=US changes the maximum; 0 skips this part.
+    # vCPU to spare, and holds a due answer up to 1 ms while it spins
+    # (--hold-us 1000: a guest with many reads in flight takes one
+    # interrupt for several).  The guest lets go of its devices while the
+    # backend is restarted with it (unbind, rmmod), then takes them back.
+    # vmsg_bench_poll=US changes the maximum, 0 skips this part;
+    # vmsg_hold=US the hold, 0 none.
     PM=$(karg vmsg_bench_poll); PM=${PM:-5000}
+    HU=$(karg vmsg_hold); HU=${HU:-1000}
     if [ "$PM" != 0 ]; then
         rpc 90 "U=/sys/bus/xen/drivers/virtio_msg; for d in \$U/virtio_msg-*; do echo \${d##*/} > \$U/unbind; done; rmmod virtio_msg_xen && echo unloaded"
         res $? "Linux guest: devices released for the polling backend"
@@ -436,10 +440,10 @@ linux_guest() {
         pin_vcpus
         res $? "xl vcpu-pin: dom0's vCPU 1 alone on pCPU 1 for the polling backend"
         be_cpu=1
-        start_backend --poll-max $PM
+        start_backend --poll-max $PM --hold-us $HU
         be_cpu=
         rpc 90 "insmod $M/virtio_msg_xen.ko $VMXP && for t in \$(seq 60); do [ -e /dev/vda ] && break; sleep 0.5; done && sleep 1 && mount -t ext4 /dev/vda /mnt && cd /mnt && md5sum -c /root/sums && cd / && umount /mnt && echo back-ok"
-        echo "$OUT" | grep -q back-ok; res $? "Linux guest: the disk comes back from a backend started with --poll-max $PM, files intact"
+        echo "$OUT" | grep -q back-ok; res $? "Linux guest: the disk comes back from a backend started with --poll-max $PM --hold-us $HU, files intact"
         bench_pairs XBP
     fi
     rpc 30 "dmesg | grep -iE 'virtio|vd[a-z]|BUG|Oops|WARNING|still' | tail -c 1400; ! dmesg | grep -qE 'BUG|Oops|WARNING|still mapped|still in use'"
