@@ -12,11 +12,13 @@
 #include "virtio-msg/virtio.h"
 
 static struct harness H;
+static uint64_t sub_out, sub_in;     /* submit()'s buffers, in H's bus memory */
 #define STD_FEATURES (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | \
                       VIRTIO_BIT(ECHO_FEATURE_X))
 
 static void setup(void)
 {
+    sub_out = sub_in = 0;            /* a new bus: without fork, the last test's is gone */
     harness_init(&H, 0, 1);
 }
 
@@ -471,16 +473,15 @@ END_TEST
  * device's data is not looked at here. */
 static void submit(struct vmsg_vring *r, int *tok)
 {
-    static uint64_t oa, ia;
     struct vmsg_bus *bus = &H.loop.drv;
     struct vmsg_sg sg[2];
 
-    if (!oa) {
-        ck_assert_ptr_nonnull(bus->ops->dma_alloc(bus, 8, &oa));
-        ck_assert_ptr_nonnull(bus->ops->dma_alloc(bus, 8, &ia));
+    if (!sub_out) {
+        ck_assert_ptr_nonnull(bus->ops->dma_alloc(bus, 8, &sub_out));
+        ck_assert_ptr_nonnull(bus->ops->dma_alloc(bus, 8, &sub_in));
     }
-    sg[0] = (struct vmsg_sg){ oa, 8 };
-    sg[1] = (struct vmsg_sg){ ia, 8 };
+    sg[0] = (struct vmsg_sg){ sub_out, 8 };
+    sg[1] = (struct vmsg_sg){ sub_in, 8 };
     ck_assert_int_eq(vmsg_vring_add(r, sg, 1, 1, tok), 0);
     if (vmsg_vring_kick_prepare(r))
         ck_assert_int_eq(vmsg_drv_notify(&H.drv, 0, 0), 0);
