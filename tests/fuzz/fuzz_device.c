@@ -88,7 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (off < size) {
         size_t n = data[off++];
 
-        vmsg_dev_hold_tick(&dev, clock += 3, false);        if (n == 0) {
+        vmsg_dev_hold_tick(&dev, clock += 3, false);
+        if (n == 0) {
             notify(NULL, 0);
             notify(NULL, 1);
             continue;
