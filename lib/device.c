@@ -543,11 +543,44 @@ static uint32_t taken(const struct vmsg_dev *dev)
     return n;
 }
 
+/* The adaptive hold's time: VMSG_DEV_HOLD_GAPS of the driver's gap
+ * between requests (an average over about the last eight, kept in 1/64
+ * us: many requests in one microsecond are a gap under one), with @n
+ * requests seen come in @dt_us if @n > 0.  A gap over the ceiling is a
+ * pause (the driver idle, or we slept), not its pace: not counted. */
+static void hold_learn(struct vmsg_dev_hold *h, int64_t dt_us, uint32_t n)
+{
+    uint64_t us;
+
+    if (n && dt_us > 0 && dt_us / n <= h->max_us)
+        h->gap_x64 += (uint64_t)dt_us * 8 / n - h->gap_x64 / 8;
+    us = VMSG_DEV_HOLD_GAPS * h->gap_x64 / 64;
+    h->us = us < VMSG_DEV_HOLD_MIN_US ? VMSG_DEV_HOLD_MIN_US :
+            us > h->max_us ? h->max_us : (unsigned)us;
+}
+
 void vmsg_dev_set_hold(struct vmsg_dev *dev, unsigned us)
 {
     dev->hold.us = us;
+    dev->hold.max_us = 0;
     if (!us)
         vmsg_dev_hold_tick(dev, 0, true);
+}
+
+void vmsg_dev_set_hold_adaptive(struct vmsg_dev *dev, unsigned max_us)
+{
+    struct vmsg_dev_hold *h = &dev->hold;
+
+    if (max_us < VMSG_DEV_HOLD_MIN_US) {
+        vmsg_dev_set_hold(dev, max_us);
+        return;
+    }
+    h->max_us = max_us;
+    h->gap_x64 = 64 * VMSG_DEV_HOLD_START_GAP_US;
+    h->last_us = -1;
+    h->seen = taken(dev);
+    h->idle_run = 0;
+    hold_learn(h, 0, 0);
 }
 
 int vmsg_dev_notify_used(struct vmsg_dev *dev, uint32_t vq)
@@ -569,29 +602,54 @@ int vmsg_dev_notify_used(struct vmsg_dev *dev, uint32_t vq)
 
 void vmsg_dev_hold_note(const struct vmsg_dev *dev, char *buf, size_t len)
 {
-    snprintf(buf, len, "%llu EVENT_USEDs held in %llu holds (%llu ended idle: the driver waited)",
-             (unsigned long long)dev->hold.held, (unsigned long long)dev->hold.flushes,
-             (unsigned long long)dev->hold.idle);
+    const struct vmsg_dev_hold *h = &dev->hold;
+    int n = snprintf(buf, len, "%llu EVENT_USEDs held in %llu holds (%llu ended idle: the driver waited)",
+                     (unsigned long long)h->held, (unsigned long long)h->flushes,
+                     (unsigned long long)h->idle);
+
+    if (h->max_us && n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - n, "; adaptive hold %u us (of %u): the driver's gap %llu us",
+                 h->us, h->max_us, (unsigned long long)(h->gap_x64 / 64));
 }
 
 bool vmsg_dev_hold_tick(struct vmsg_dev *dev, int64_t now_us, bool force)
 {
-    uint64_t m = dev->hold.queues;
+    struct vmsg_dev_hold *h = &dev->hold;
+    uint64_t m = h->queues;
     uint32_t i;
+    bool idle;
 
+    if (h->max_us && !force) {       /* the driver's pace, while we spin */
+        uint32_t n = taken(dev);
+
+        if (n != h->seen) {
+            if (h->last_us >= 0 && now_us > h->last_us)
+                hold_learn(h, now_us - h->last_us, n - h->seen);
+            h->seen = n;
+            h->last_us = now_us;
+        }
+    }
     if (!m)
         return false;
     if (!force) {
-        if (dev->hold.since_us < 0)
-            dev->hold.since_us = now_us;
-        if (now_us - dev->hold.since_us < (int64_t)dev->hold.us)
+        if (h->since_us < 0)
+            h->since_us = now_us;
+        if (now_us - h->since_us < (int64_t)h->us)
             return true;
     }
-    dev->hold.queues = 0;
-    dev->hold.flushes++;
-    if (taken(dev) == dev->hold.mark) {
-        dev->hold.idle++;            /* nothing came: the driver waits on us */
-        dev->hold.probation = VMSG_DEV_HOLD_PROBATION;
+    h->queues = 0;
+    h->flushes++;
+    idle = taken(dev) == h->mark;
+    if (idle) {
+        h->idle++;                   /* nothing came: the driver waits on us */
+        h->probation = VMSG_DEV_HOLD_PROBATION;
+        if (h->max_us) {             /* adaptive: longer each time in a row */
+            h->probation <<= h->idle_run;
+            if (h->idle_run < VMSG_DEV_HOLD_BACKOFF)
+                h->idle_run++;
+        }
+    } else {
+        h->idle_run = 0;
     }
     for (i = 0; m; i++, m >>= 1)
         if (m & 1)

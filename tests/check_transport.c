@@ -539,6 +539,94 @@ START_TEST(hold_sends_used_at_its_time_then_none_held_while_the_driver_waits)
 }
 END_TEST
 
+/* A driver at a steady pace: @n requests, one every @gap us from *@t,
+ * each followed by a tick (the owner's loop, spinning). */
+static void pace(struct vmsg_vring *r, int64_t *t, int64_t gap, int n)
+{
+    int tok = 4;
+
+    while (n--) {
+        submit(r, &tok);
+        *t += gap;
+        vmsg_dev_hold_tick(&H.dev, *t, false);
+        reap(r, &tok);
+    }
+    ck_assert(!vmsg_dev_hold_tick(&H.dev, *t, true));
+}
+
+/* One request that nobody follows: its hold ends idle at *@t + the
+ * hold's time. */
+static void lone(struct vmsg_vring *r, int64_t *t)
+{
+    int tok = 5;
+
+    submit(r, &tok);
+    ck_assert(vmsg_dev_hold_tick(&H.dev, *t, false));
+    *t += H.dev.hold.us;
+    ck_assert(!vmsg_dev_hold_tick(&H.dev, *t, false));
+    reap(r, &tok);
+}
+
+/* --hold-us auto: the hold lasts VMSG_DEV_HOLD_GAPS of the driver's gap
+ * between requests as the ticks see them come, within its bounds, not
+ * counting a pause over the ceiling; idle holds in a row double the
+ * probation after each, a productive one starts it over; a ceiling under
+ * the minimum is a fixed hold. */
+START_TEST(adaptive_hold_learns_the_drivers_pace)
+{
+    struct vmsg_vring *r = harness_start(&H, STD_FEATURES, 16);
+    int64_t t = 0;
+    char note[256];
+    int tok = 3, i, base;
+    uint64_t idle;
+
+    vmsg_dev_set_hold_adaptive(&H.dev, 100);
+    ck_assert_uint_eq(H.dev.hold.us, VMSG_DEV_HOLD_GAPS * VMSG_DEV_HOLD_START_GAP_US);
+    pace(r, &t, 20, 64);
+    ck_assert_uint_eq(H.dev.hold.us, 60);
+    ck_assert_uint_eq(H.dev.hold.idle, 0);
+    vmsg_dev_hold_note(&H.dev, note, sizeof(note));
+    ck_assert_ptr_nonnull(strstr(note, "; adaptive hold 60 us (of 100): the driver's gap 20 us"));
+    t += 5000;                                 /* a pause: not its pace */
+    pace(r, &t, 1, 1);
+    ck_assert_uint_eq(H.dev.hold.us, 60);
+    pace(r, &t, 1, 64);
+    ck_assert_uint_eq(H.dev.hold.us, VMSG_DEV_HOLD_MIN_US);     /* not 3 */
+    pace(r, &t, 50, 64);
+    ck_assert_uint_eq(H.dev.hold.us, 100);     /* the ceiling, not 150 */
+
+    /* A driver that waits for each answer: 32, then 64, ... sent at once. */
+    base = H.used_events;
+    idle = H.dev.hold.idle;
+    lone(r, &t);
+    ck_assert_uint_eq(H.dev.hold.idle, idle + 1);
+    ck_assert_int_eq(H.used_events, base + 1);
+    for (i = 0; i < VMSG_DEV_HOLD_PROBATION; i++) {
+        submit(r, &tok);
+        reap(r, &tok);
+    }
+    ck_assert_int_eq(H.used_events, base + 1 + VMSG_DEV_HOLD_PROBATION);
+    lone(r, &t);
+    ck_assert_uint_eq(H.dev.hold.probation, 2 * VMSG_DEV_HOLD_PROBATION);
+    for (i = 0; i < 2 * VMSG_DEV_HOLD_PROBATION; i++) {
+        submit(r, &tok);
+        reap(r, &tok);
+    }
+    lone(r, &t);
+    ck_assert_uint_eq(H.dev.hold.probation, 4 * VMSG_DEV_HOLD_PROBATION);
+    H.dev.hold.probation = 0;
+    pace(r, &t, 20, 2);                        /* a productive hold ... */
+    lone(r, &t);                               /* ... starts it over */
+    ck_assert_uint_eq(H.dev.hold.probation, VMSG_DEV_HOLD_PROBATION);
+    ck_assert_uint_eq(H.dev.hold.idle, idle + 4);
+
+    vmsg_dev_set_hold_adaptive(&H.dev, 2);     /* under the minimum: fixed */
+    ck_assert_uint_eq(H.dev.hold.us, 2);
+    ck_assert_uint_eq(H.dev.hold.max_us, 0);
+    vmsg_dev_set_hold(&H.dev, 0);
+}
+END_TEST
+
 /* Requests that come during a hold are answered under it: one EVENT_USED
  * for all of them, and holding goes on.  A reset forgets a hold. */
 START_TEST(hold_gathers_answers_while_requests_come)
@@ -845,6 +933,7 @@ static Suite *transport_suite(void)
     tcase_add_test(tc, queue_served_again_on_a_later_turn);
     tcase_add_test(tc, hold_sends_used_at_its_time_then_none_held_while_the_driver_waits);
     tcase_add_test(tc, hold_gathers_answers_while_requests_come);
+    tcase_add_test(tc, adaptive_hold_learns_the_drivers_pace);
     tcase_add_test(tc, V47_get_shm);
     tcase_add_test(tc, V10_B16_malformed_and_unknown_dropped_silently);
     tcase_add_test(tc, V43_status_out_of_order_needs_reset);

@@ -95,6 +95,11 @@ struct vmsg_dev {
         uint32_t mark;            /* requests taken when the hold began */
         unsigned probation;       /* EVENT_USEDs to send at once before holding again */
         uint64_t held, flushes, idle;   /* EVENT_USEDs held, holds ended, ended idle */
+        unsigned max_us;          /* adaptive: @us moves in [MIN, max_us]; 0: fixed */
+        uint32_t seen;            /* adaptive: requests taken at the last tick */
+        int64_t last_us;          /* adaptive: the tick that saw requests come; -1 */
+        uint64_t gap_x64;         /* adaptive: 64 x the driver's gap between requests */
+        unsigned idle_run;        /* adaptive: holds in a row that ended idle */
     } hold;
 };
 
@@ -163,10 +168,27 @@ int vmsg_dev_notify_used(struct vmsg_dev *dev, uint32_t vq);
  */
 #define VMSG_DEV_HOLD_PROBATION 32
 void vmsg_dev_set_hold(struct vmsg_dev *dev, unsigned us);
+/*
+ * An adaptive hold, for drivers of any pace: the owner's ticks time the
+ * driver's requests as they come, and the hold lasts VMSG_DEV_HOLD_GAPS
+ * of the driver's gap between them (an average over about the last
+ * eight, from VMSG_DEV_HOLD_START_GAP_US), in [VMSG_DEV_HOLD_MIN_US,
+ * @max_us]: long enough for a driver that keeps submitting to send more,
+ * so that one that sends nothing in it waits on us.  Idle holds in a row
+ * double the probation after each (up to 2^VMSG_DEV_HOLD_BACKOFF times
+ * VMSG_DEV_HOLD_PROBATION), so a driver at depth 1 pays one hold in
+ * about a thousand requests.  @max_us under the minimum: a fixed hold.
+ */
+#define VMSG_DEV_HOLD_GAPS 3
+#define VMSG_DEV_HOLD_START_GAP_US 5
+#define VMSG_DEV_HOLD_MIN_US 4
+#define VMSG_DEV_HOLD_BACKOFF 5
+void vmsg_dev_set_hold_adaptive(struct vmsg_dev *dev, unsigned max_us);
 /* Send the held EVENT_USEDs whose time has come at @now_us (all of them
  * if @force); true while some still wait. */
 bool vmsg_dev_hold_tick(struct vmsg_dev *dev, int64_t now_us, bool force);
-/* "N EVENT_USEDs held in N holds (N ended idle ...)" for a log line. */
+/* "N EVENT_USEDs held in N holds (N ended idle ...)" for a log line
+ * (and, adaptive, the hold's time now and the gap it came from). */
 void vmsg_dev_hold_note(const struct vmsg_dev *dev, char *buf, size_t len);
 
 /* The model changed config: bump the generation and send EVENT_CONFIG

@@ -6,10 +6,12 @@
  * area is driver memory at VMSG_LOOP_BASE, so SET_VQUEUE and descriptor
  * addresses can point at real, hostile data.  The device model pops and
  * completes whatever it is given.  An input of odd length runs with a
- * notification hold of 5 (vmsg_dev_set_hold()), its clock advanced by 3
- * at each record.  Properties: no crash, responses only for requests
- * (never more than one each), nothing held after a forced tick, every
- * mapping released at the end.
+ * notification hold, its clock advanced by 3 at each record: fixed at 5
+ * (vmsg_dev_set_hold()) when its length is 1 mod 4, else adaptive up to
+ * 40 (vmsg_dev_set_hold_adaptive()).  Properties: no crash, responses
+ * only for requests (never more than one each), nothing held after a
+ * forced tick, an adaptive hold within its bounds, every mapping
+ * released at the end.
  */
 #include <errno.h>
 #include <string.h>
@@ -84,7 +86,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     vmsg_bus_set_rx(&l.dev, rx, NULL);
-    vmsg_dev_set_hold(&dev, size & 1 ? 5 : 0);
+    if ((size & 3) == 3)
+        vmsg_dev_set_hold_adaptive(&dev, 40);
+    else
+        vmsg_dev_set_hold(&dev, size & 1 ? 5 : 0);
     while (off < size) {
         size_t n = data[off++];
 
@@ -108,6 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(l.stray_responses == 0);
     FUZZ_CHECK(!vmsg_dev_hold_tick(&dev, clock, true) && !dev.hold.queues);
+    FUZZ_CHECK(!dev.hold.max_us ||
+               (dev.hold.us >= VMSG_DEV_HOLD_MIN_US && dev.hold.us <= dev.hold.max_us));
     vmsg_dev_destroy(&dev);
     FUZZ_CHECK(l.maps == l.unmaps);
     vmsg_loop_destroy(&l);
