@@ -38,6 +38,9 @@
 
 #define MAX_CONNS 256
 #define MAX_WATCH 4096
+/* --hold-us auto: the adaptive hold's ceiling (a TCG guest's pace; on
+ * hardware the hold learns far shorter). */
+#define HOLD_AUTO_MAX_US 1000
 
 struct watch {
     int fd;
@@ -83,6 +86,7 @@ static struct {
     struct poll_window win;          /* --poll-max: adaptive spin (no --poll) */
     bool poll_max_given;             /* else its maximum follows the wake-up cost */
     unsigned hold_us;                /* --hold-us: vmsg_dev_set_hold() on every device */
+    bool hold_adaptive;              /* --hold-us auto[:MAX]: hold_us is the ceiling */
     unsigned long long spins, spin_found; /* spins begun; rings served by them */
     int64_t yielded_at;              /* the adaptive spin's last yield (or work) */
     int64_t clock_ns;                /* what a clock read costs here */
@@ -161,7 +165,7 @@ static void conn_close(struct conn *c, const char *why)
     loop_unwatch(NULL, c->be.sock);
     for (i = 0; i < c->ndev; i++) {
         if (c->devs[i].live && g.hold_us && g.verbose) {
-            char note[128];
+            char note[256];
 
             vmsg_dev_hold_note(&c->devs[i].dev, note, sizeof(note));
             logmsg("dom%u dev %u: %s", c->be.domid, c->devs[i].dev.dev_num, note);
@@ -339,6 +343,15 @@ static bool poll_rings(void)
     return any;
 }
 
+/* --hold-us on a new device. */
+static void set_hold(struct vmsg_dev *dev)
+{
+    if (g.hold_adaptive)
+        vmsg_dev_set_hold_adaptive(dev, g.hold_us);
+    else
+        vmsg_dev_set_hold(dev, g.hold_us);
+}
+
 /* Held EVENT_USEDs (--hold-us) whose time has come at @now go out; all
  * of them with @force (before we sleep: nothing would send them). */
 static void hold_tick(int64_t now, bool force)
@@ -468,7 +481,7 @@ static int conn_setup_devices(struct conn *c, char *err, size_t errlen)
         }
         d->model->dev = &d->dev;
         d->live = true;
-        vmsg_dev_set_hold(&d->dev, g.hold_us);
+        set_hold(&d->dev);
         c->devnums[c->ndev - 1] = s->dev_num;
     }
     qsort(c->devnums, (size_t)c->ndev, sizeof(c->devnums[0]), cmp_u16);
@@ -643,6 +656,10 @@ static void usage(FILE *o)
           "                      requests in flight; a hold in which no request\n"
           "                      came sends the next answers at once; 0: off,\n"
           "                      the default)\n"
+          "      --hold-us auto[:MAX]  the same, for as long as " POLL_XSTR_(VMSG_DEV_HOLD_GAPS) " of the driver's\n"
+          "                      gaps between requests (timed as they come), at\n"
+          "                      most MAX (default " POLL_XSTR_(HOLD_AUTO_MAX_US) "); after idle holds in a\n"
+          "                      row the answers sent at once double (32..1024)\n"
           "      --once          exit when the last frontend has disconnected\n"
           "  SIGHUP re-reads the configuration: new devices are announced to\n"
           "  connected frontends with EVENT_DEVICE READY, removed ones REMOVED.\n"
@@ -778,7 +795,7 @@ static void conn_add_model(struct conn *c, const struct dev_spec *s, struct mode
     d->model = m;
     d->live = true;
     m->dev = &d->dev;
-    vmsg_dev_set_hold(&d->dev, g.hold_us);
+    set_hold(&d->dev);
     c->ndev++;
     rebuild_devnums(c);
     send_event_device(c, s->dev_num, VMSG_DEVICE_BUS_STATE_READY);
@@ -1025,12 +1042,24 @@ int main(int argc, char **argv)
         case 'P':
         case 'M':
         case 'H': {
+            const char *num = optarg;
             char *end;
-            unsigned long v = strtoul(optarg, &end, 10);
+            unsigned long v;
 
-            if (*optarg < '0' || *optarg > '9' || *end || v > 1000000) {
-                logmsg("--%s %s: expected microseconds, 0..1000000",
-                       opt == 'P' ? "poll" : opt == 'M' ? "poll-max" : "hold-us", optarg);
+            if (opt == 'H' && !strncmp(optarg, "auto", 4) && (!optarg[4] || optarg[4] == ':')) {
+                g.hold_adaptive = true;
+                if (!optarg[4]) {
+                    g.hold_us = HOLD_AUTO_MAX_US;
+                    break;
+                }
+                num = optarg + 5;
+            }
+            v = strtoul(num, &end, 10);
+
+            if (*num < '0' || *num > '9' || *end || v > 1000000) {
+                logmsg("--%s %s: expected microseconds, 0..1000000%s",
+                       opt == 'P' ? "poll" : opt == 'M' ? "poll-max" : "hold-us", optarg,
+                       opt == 'H' ? ", or auto[:MAX]" : "");
                 return 2;
             }
             if (opt == 'P')
@@ -1094,11 +1123,12 @@ int main(int argc, char **argv)
     }
     g.listen_fd = -1;
     if (g.xen) {
-        static struct xen_backend_env xenv = { loop_watch, loop_unwatch, logmsg, false, 0, 0 };
+        static struct xen_backend_env xenv = { loop_watch, loop_unwatch, logmsg, false, 0, 0, false };
 
         xenv.verbose = g.verbose;
         xenv.grant_copy_max = g.grant_copy_max;
         xenv.hold_us = g.hold_us;
+        xenv.hold_adaptive = g.hold_adaptive;
         if (xen_backend_start(&xenv, err, sizeof(err))) {
             logmsg("%s", err);
             return 1;

@@ -133,7 +133,7 @@ static void disconnect(struct xdev *d, const char *why)
     uint64_t in = d->be.ep.msgs_in, out = d->be.ep.msgs_out;
 
     if (d->dev.hold.us) {
-        char note[128];
+        char note[256];
 
         vmsg_dev_hold_note(&d->dev, note, sizeof(note));
         LOG("dom%u/%u: %s", d->fe_domid, d->devid, note);
@@ -191,7 +191,10 @@ static void connect_fe(struct xdev *d)
         return;
     }
     d->model->dev = &d->dev;
-    vmsg_dev_set_hold(&d->dev, x.env->hold_us);
+    if (x.env->hold_adaptive)
+        vmsg_dev_set_hold_adaptive(&d->dev, x.env->hold_us);
+    else
+        vmsg_dev_set_hold(&d->dev, x.env->hold_us);
     d->dropped = 0;
     vmsg_bus_set_rx(&d->be.ep.bus, xdev_rx, d);
     d->connected = true;

@@ -14,6 +14,7 @@ struct xen_backend_env {
     bool verbose;
     unsigned grant_copy_max;         /* --grant-copy-max */
     unsigned hold_us;                /* --hold-us: vmsg_dev_set_hold() */
+    bool hold_adaptive;              /* --hold-us auto: vmsg_dev_set_hold_adaptive() */
 };
 
 /* Open the Xen handles, take every device under our backend/virtio_msg

@@ -3,13 +3,13 @@
 # that spin for their answers (--poll): nobody kicks, data still right,
 # polling and sleeping peers mixed both ways, the backend stops spinning
 # when idle, bad values refused.  Then the adaptive spin of both sides
-# (their default) and --poll-max 0, and the backend's --hold-us.  Host
-# bus, TAP.
+# (their default) and --poll-max 0, and the backend's --hold-us (fixed
+# and auto).  Host bus, TAP.
 b=${top_builddir:-.}
 be=$b/virtio-msg-backend
 fe=$b/virtio-msg-front
 tmp=$(mktemp -d)
-trap 'kill $bepid $be2pid $be3pid $be4pid $p1 $p2 $hog 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $bepid $be2pid $be3pid $be4pid $be5pid $p1 $p2 $hog 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/tap.sh"
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
@@ -117,6 +117,31 @@ held=$(sed -n 's/.*: \([0-9]*\) EVENT_USEDs held in.*/\1/p' "$tmp/be4.log" | hea
 idle=$(sed -n 's/.*holds (\([0-9]*\) ended idle.*/\1/p' "$tmp/be4.log" | sed -n 2p)
 [ $rc -eq 0 ] && [ "${held:-0}" -gt 0 ] && [ "${idle:-0}" -gt 0 ]
 ok "the hold held EVENT_USEDs at QD16 (${held:-0}) and found the QD1 driver waiting (${idle:-0} holds ended idle)" $?
+# --hold-us auto: the hold's time is learned.  A driver at depth 1 that
+# waits for each answer drives it to the minimum; both runs intact.
+"$be" --socket "$tmp/s5" --poll-max 5000 --hold-us auto:500 --verbose -d "blk,file=$tmp/a.img" \
+    </dev/null 2>"$tmp/be5.log" &
+be5pid=$!
+"$fe" --socket "$tmp/s5" --wait 5000 blk verify 10 400 16 >"$tmp/v10" 2>&1; r10=$?
+"$fe" --socket "$tmp/s5" --wait 5000 --poll-max 0 blk verify 11 200 1 >"$tmp/v11" 2>&1; r11=$?
+sed 's/^/# /' "$tmp/v10" "$tmp/v11"
+[ $r10 -eq 0 ] && grep -q "all sectors match" "$tmp/v10" && [ $r11 -eq 0 ] && grep -q "all sectors match" "$tmp/v11"
+ok "backend --hold-us auto:500: QD16 and a sleeping QD1 frontend, intact" $?
+kill $be5pid; wait $be5pid; rc=$?
+grep "EVENT_USEDs held" "$tmp/be5.log" | sed 's/^/# /'
+# At depth 1 every hold ends idle, and the answers sent at once after
+# each double: few holds for many requests.
+qd1=$(grep "EVENT_USEDs held" "$tmp/be5.log" | sed -n 2p)
+holds=$(echo "$qd1" | sed -n 's/.* held in \([0-9]*\) holds (\([0-9]*\) ended idle.*/\1 \2/p')
+reqs=$(sed -n 's/.*queue(s) used: \([0-9]*\) requests.*/\1/p' "$tmp/v11")
+set -- $holds
+echo "$qd1" | grep -q "adaptive hold [0-9]* us (of 500): the driver's gap [0-9]* us" &&
+    [ "${1:-0}" -gt 0 ] && [ "$1" = "$2" ] && [ $(( ${1:-0} * 20 )) -lt "${reqs:-0}" ]
+ok "the adaptive hold at depth 1: ${1:-?} holds for ${reqs:-?} requests, all ended idle" $?
+[ $rc -eq 0 ]; ok "backend --hold-us auto:500 exits 0" $?
+"$be" --socket "$tmp/x" --hold-us auto:5ms -d rng 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "hold-us auto:5ms: expected microseconds, 0..1000000, or auto\[:MAX\]" "$tmp/err"
+ok "backend --hold-us auto:5ms: exit 2, clear error" $?
 "$be" --socket "$tmp/x" --hold-us 5ms -d rng 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "hold-us 5ms: expected microseconds" "$tmp/err"
 ok "backend --hold-us 5ms: exit 2, clear error" $?

@@ -18,7 +18,7 @@ bench_rows() {
         rows XB
     fi
     if grep -q '^XBP: pair ' "$log"; then
-        echo "$2 bench, the backend in polling mode ($(sed -n 's/.*started with \(--poll-max [0-9]* --hold-us [0-9]*\), files intact.*/\1/p' "$log" | head -n 1): spins while requests come within that of its last work, holds a due answer that long while it spins), same boot:"
+        echo "$2 bench, the backend in polling mode ($(sed -n 's/.*started with \(--poll-max [0-9]* --hold-us [0-9a-z:]*\), files intact.*/\1/p' "$log" | head -n 1): spins while requests come within that of its last work, holds a due answer that long while it spins), same boot:"
         rows XBP
     fi
 }
