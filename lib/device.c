@@ -623,7 +623,9 @@ bool vmsg_dev_hold_tick(struct vmsg_dev *dev, int64_t now_us, bool force)
         uint32_t n = taken(dev);
 
         if (n != h->seen) {
-            if (h->last_us >= 0 && now_us > h->last_us)
+            /* A queue's 16-bit count wrapped or was reset: not a count
+             * (more than a ring's most, 32768, between two ticks). */
+            if (n - h->seen <= 32768 && h->last_us >= 0 && now_us > h->last_us)
                 hold_learn(h, now_us - h->last_us, n - h->seen);
             h->seen = n;
             h->last_us = now_us;

@@ -590,6 +590,9 @@ START_TEST(adaptive_hold_learns_the_drivers_pace)
     t += 5000;                                 /* a pause: not its pace */
     pace(r, &t, 1, 1);
     ck_assert_uint_eq(H.dev.hold.us, 60);
+    H.dev.hold.seen += 1000;                   /* as if a queue's count wrapped */
+    pace(r, &t, 1, 1);
+    ck_assert_uint_eq(H.dev.hold.us, 60);      /* not a count: nothing learned */
     pace(r, &t, 1, 64);
     ck_assert_uint_eq(H.dev.hold.us, VMSG_DEV_HOLD_MIN_US);     /* not 3 */
     pace(r, &t, 50, 64);
