@@ -1064,9 +1064,10 @@ int main(int argc, char **argv)
             }
             if (opt == 'P')
                 g.poll_us = (unsigned)v;
-            else if (opt == 'H')
+            else if (opt == 'H') {
                 g.hold_us = (unsigned)v;
-            else {
+                g.hold_adaptive = num != optarg;     /* the last --hold-us counts */
+            } else {
                 g.win.max_us = (unsigned)v;
                 g.poll_max_given = true;
             }
