@@ -343,15 +343,6 @@ static bool poll_rings(void)
     return any;
 }
 
-/* --hold-us on a new device. */
-static void set_hold(struct vmsg_dev *dev)
-{
-    if (g.hold_adaptive)
-        vmsg_dev_set_hold_adaptive(dev, g.hold_us);
-    else
-        vmsg_dev_set_hold(dev, g.hold_us);
-}
-
 /* Held EVENT_USEDs (--hold-us) whose time has come at @now go out; all
  * of them with @force (before we sleep: nothing would send them). */
 static void hold_tick(int64_t now, bool force)
@@ -481,7 +472,7 @@ static int conn_setup_devices(struct conn *c, char *err, size_t errlen)
         }
         d->model->dev = &d->dev;
         d->live = true;
-        set_hold(&d->dev);
+        vmsg_dev_set_hold_as(&d->dev, g.hold_us, g.hold_adaptive);
         c->devnums[c->ndev - 1] = s->dev_num;
     }
     qsort(c->devnums, (size_t)c->ndev, sizeof(c->devnums[0]), cmp_u16);
@@ -795,7 +786,7 @@ static void conn_add_model(struct conn *c, const struct dev_spec *s, struct mode
     d->model = m;
     d->live = true;
     m->dev = &d->dev;
-    set_hold(&d->dev);
+    vmsg_dev_set_hold_as(&d->dev, g.hold_us, g.hold_adaptive);
     c->ndev++;
     rebuild_devnums(c);
     send_event_device(c, s->dev_num, VMSG_DEVICE_BUS_STATE_READY);

@@ -191,10 +191,7 @@ static void connect_fe(struct xdev *d)
         return;
     }
     d->model->dev = &d->dev;
-    if (x.env->hold_adaptive)
-        vmsg_dev_set_hold_adaptive(&d->dev, x.env->hold_us);
-    else
-        vmsg_dev_set_hold(&d->dev, x.env->hold_us);
+    vmsg_dev_set_hold_as(&d->dev, x.env->hold_us, x.env->hold_adaptive);
     d->dropped = 0;
     vmsg_bus_set_rx(&d->be.ep.bus, xdev_rx, d);
     d->connected = true;

@@ -184,6 +184,14 @@ void vmsg_dev_set_hold(struct vmsg_dev *dev, unsigned us);
 #define VMSG_DEV_HOLD_MIN_US 4
 #define VMSG_DEV_HOLD_BACKOFF 5
 void vmsg_dev_set_hold_adaptive(struct vmsg_dev *dev, unsigned max_us);
+/* The owner's option: a fixed hold of @us, or an adaptive one up to it. */
+static inline void vmsg_dev_set_hold_as(struct vmsg_dev *dev, unsigned us, bool adaptive)
+{
+    if (adaptive)
+        vmsg_dev_set_hold_adaptive(dev, us);
+    else
+        vmsg_dev_set_hold(dev, us);
+}
 /* Send the held EVENT_USEDs whose time has come at @now_us (all of them
  * if @force); true while some still wait. */
 bool vmsg_dev_hold_tick(struct vmsg_dev *dev, int64_t now_us, bool force);
