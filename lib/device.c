@@ -543,6 +543,32 @@ static uint32_t taken(const struct vmsg_dev *dev)
     return n;
 }
 
+/* Answers pushed on all queues (mod 2^32): how many an EVENT_USED covers. */
+static uint32_t answered(const struct vmsg_dev *dev)
+{
+    uint32_t i, n = 0;
+
+    for (i = 0; i < dev->desc.num_queues; i++)
+        if (dev->queues[i].size)
+            n += dev->queues[i].vq.used_idx;
+    return n;
+}
+
+/* The most requests the driver has out on one of the queues in @m and
+ * has not yet looked at the answers of (0: not known). */
+static uint16_t driver_depth(const struct vmsg_dev *dev, uint64_t m)
+{
+    uint16_t d, most = 0;
+    uint32_t i;
+
+    for (i = 0; m; i++, m >>= 1)
+        if ((m & 1) && dev->queues[i].size) {
+            d = vmsg_vq_driver_pending(&dev->queues[i].vq);
+            most = d > most ? d : most;
+        }
+    return most;
+}
+
 /* The adaptive hold's time: VMSG_DEV_HOLD_GAPS of the driver's gap
  * between requests (an average over about the last eight, kept in 1/64
  * us: many requests in one microsecond are a gap under one), with @n
@@ -580,6 +606,7 @@ void vmsg_dev_set_hold_adaptive(struct vmsg_dev *dev, unsigned max_us)
     h->last_us = -1;
     h->seen = taken(dev);
     h->idle_run = 0;
+    h->answered = answered(dev);
     hold_learn(h, 0, 0);
 }
 
@@ -589,6 +616,9 @@ int vmsg_dev_notify_used(struct vmsg_dev *dev, uint32_t vq)
         return send_used(dev, vq);
     if (dev->hold.probation) {
         dev->hold.probation--;
+        dev->hold.at_once++;
+        if (dev->hold.max_us)
+            dev->hold.answered = answered(dev);
         return send_used(dev, vq);
     }
     if (!dev->hold.queues) {
@@ -608,15 +638,19 @@ void vmsg_dev_hold_note(const struct vmsg_dev *dev, char *buf, size_t len)
                      (unsigned long long)h->idle);
 
     if (h->max_us && n >= 0 && (size_t)n < len)
-        snprintf(buf + n, len - n, "; adaptive hold %u us (of %u): the driver's gap %llu us",
-                 h->us, h->max_us, (unsigned long long)(h->gap_x64 / 64));
+        n += snprintf(buf + n, len - n, "; adaptive hold %u us (of %u): the driver's gap %llu us",
+                      h->us, h->max_us, (unsigned long long)(h->gap_x64 / 64));
+    if (n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - n, "; %llu sent at once after idle holds",
+                 (unsigned long long)h->at_once);
 }
 
 bool vmsg_dev_hold_tick(struct vmsg_dev *dev, int64_t now_us, bool force)
 {
     struct vmsg_dev_hold *h = &dev->hold;
     uint64_t m = h->queues;
-    uint32_t i;
+    int64_t quiet_from;
+    uint32_t i, covered;
     bool idle;
 
     if (h->max_us && !force) {       /* the driver's pace, while we spin */
@@ -636,19 +670,34 @@ bool vmsg_dev_hold_tick(struct vmsg_dev *dev, int64_t now_us, bool force)
     if (!force) {
         if (h->since_us < 0)
             h->since_us = now_us;
-        if (now_us - h->since_us < (int64_t)h->us)
+        /* Adaptive: the hold's time counts from the driver's last request
+         * (it is still submitting), up to the ceiling from the start. */
+        quiet_from = h->max_us && h->last_us > h->since_us ? h->last_us : h->since_us;
+        if (now_us - quiet_from < (int64_t)h->us &&
+            (!h->max_us || now_us - h->since_us < (int64_t)h->max_us))
             return true;
     }
     h->queues = 0;
     h->flushes++;
     idle = taken(dev) == h->mark;
+    covered = 0;
+    if (h->max_us) {
+        covered = answered(dev) - h->answered;
+        h->answered += covered;
+    }
     if (idle) {
         h->idle++;                   /* nothing came: the driver waits on us */
         h->probation = VMSG_DEV_HOLD_PROBATION;
-        if (h->max_us) {             /* adaptive: longer each time in a row */
+        /* Adaptive: a lone answer held for a driver with nothing else
+         * out (at depth 1) makes the next probation longer each time in
+         * a row; a hold that gathered several saved interrupts even
+         * though the driver waited, and one with more out may yet. */
+        if (h->max_us && covered <= 1 && driver_depth(dev, m) <= 1) {
             h->probation <<= h->idle_run;
             if (h->idle_run < VMSG_DEV_HOLD_BACKOFF)
                 h->idle_run++;
+        } else {
+            h->idle_run = 0;
         }
     } else {
         h->idle_run = 0;

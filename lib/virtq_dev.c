@@ -425,6 +425,16 @@ bool vmsg_vq_should_notify(struct vmsg_vq *vq)
     return need;
 }
 
+uint16_t vmsg_vq_driver_pending(const struct vmsg_vq *vq)
+{
+    uint16_t n;
+
+    if (!vq->ready || vq->broken || !vq->event_idx)
+        return 0;
+    n = vq->last_avail - rd16(&vq->avail->ring[vq->num]);
+    return n > vq->num ? 0 : n;      /* the driver's word: at most a ring */
+}
+
 bool vmsg_vq_set_notification(struct vmsg_vq *vq, bool enable)
 {
     if (!vq->ready || vq->broken)

@@ -4,6 +4,7 @@
  * the normative checklist id (shared/spec/virtio-msg-spec.md §5) they check.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -569,36 +570,48 @@ static void lone(struct vmsg_vring *r, int64_t *t)
 
 /* --hold-us auto: the hold lasts VMSG_DEV_HOLD_GAPS of the driver's gap
  * between requests as the ticks see them come, within its bounds, not
- * counting a pause over the ceiling; idle holds in a row double the
- * probation after each, a productive one starts it over; a ceiling under
- * the minimum is a fixed hold. */
+ * counting a pause over the ceiling, and goes on while requests come, up
+ * to the ceiling; lone idle holds in a row double the probation after
+ * each, a productive one or one that gathered answers starts it over; a
+ * ceiling under the minimum is a fixed hold. */
 START_TEST(adaptive_hold_learns_the_drivers_pace)
 {
     struct vmsg_vring *r = harness_start(&H, STD_FEATURES, 16);
     int64_t t = 0;
-    char note[256];
-    int tok = 3, i, base;
+    char note[256], want[96];
+    int tok = 3, i, k, base;
     uint64_t idle;
 
-    vmsg_dev_set_hold_adaptive(&H.dev, 100);
+    vmsg_dev_set_hold_adaptive(&H.dev, 400);
     ck_assert_uint_eq(H.dev.hold.us, VMSG_DEV_HOLD_GAPS * VMSG_DEV_HOLD_START_GAP_US);
     pace(r, &t, 20, 64);
-    ck_assert_uint_eq(H.dev.hold.us, 60);
-    ck_assert_uint_eq(H.dev.hold.idle, 0);
+    ck_assert_uint_eq(H.dev.hold.us, VMSG_DEV_HOLD_GAPS * 20);
+    ck_assert_uint_le(H.dev.hold.idle, 1);     /* the last: the driver stopped */
     vmsg_dev_hold_note(&H.dev, note, sizeof(note));
-    ck_assert_ptr_nonnull(strstr(note, "; adaptive hold 60 us (of 100): the driver's gap 20 us"));
+    snprintf(want, sizeof(want), "; adaptive hold %d us (of 400): the driver's gap 20 us",
+             VMSG_DEV_HOLD_GAPS * 20);
+    ck_assert_ptr_nonnull(strstr(note, want));
     t += 5000;                                 /* a pause: not its pace */
     pace(r, &t, 1, 1);
-    ck_assert_uint_eq(H.dev.hold.us, 60);
+    ck_assert_uint_eq(H.dev.hold.us, VMSG_DEV_HOLD_GAPS * 20);
     H.dev.hold.seen += 1000;                   /* as if a queue's count wrapped */
     pace(r, &t, 1, 1);
-    ck_assert_uint_eq(H.dev.hold.us, 60);      /* not a count: nothing learned */
-    pace(r, &t, 1, 64);
-    ck_assert_uint_eq(H.dev.hold.us, VMSG_DEV_HOLD_MIN_US);     /* not 3 */
-    pace(r, &t, 50, 64);
-    ck_assert_uint_eq(H.dev.hold.us, 100);     /* the ceiling, not 150 */
+    ck_assert_uint_eq(H.dev.hold.us, VMSG_DEV_HOLD_GAPS * 20);   /* nothing learned */
+    for (k = 0; k < 64; k++) {                 /* eight requests a microsecond */
+        for (i = 0; i < 8; i++) {
+            submit(r, &tok);
+            reap(r, &tok);
+        }
+        vmsg_dev_hold_tick(&H.dev, ++t, false);
+    }
+    ck_assert(!vmsg_dev_hold_tick(&H.dev, t, true));
+    ck_assert_uint_eq(H.dev.hold.us, VMSG_DEV_HOLD_MIN_US);     /* not under */
+    pace(r, &t, 100, 64);
+    ck_assert_uint_eq(H.dev.hold.us, 400);     /* the ceiling */
 
-    /* A driver that waits for each answer: 32, then 64, ... sent at once. */
+    /* A driver that waits for each answer: 32, then 64, ... sent at once.
+     * (pace()'s last hold, a lone answer, ended idle: start from none.) */
+    H.dev.hold.probation = H.dev.hold.idle_run = 0;
     base = H.used_events;
     idle = H.dev.hold.idle;
     lone(r, &t);
@@ -618,10 +631,66 @@ START_TEST(adaptive_hold_learns_the_drivers_pace)
     lone(r, &t);
     ck_assert_uint_eq(H.dev.hold.probation, 4 * VMSG_DEV_HOLD_PROBATION);
     H.dev.hold.probation = 0;
-    pace(r, &t, 20, 2);                        /* a productive hold ... */
+    pace(r, &t, 20, 3);                        /* a productive hold ... */
     lone(r, &t);                               /* ... starts it over */
     ck_assert_uint_eq(H.dev.hold.probation, VMSG_DEV_HOLD_PROBATION);
     ck_assert_uint_eq(H.dev.hold.idle, idle + 4);
+
+    /* A driver still submitting keeps the hold going past its time (the
+     * time counts from the driver's last request), up to the ceiling. */
+    pace(r, &t, 20, 64);
+    ck_assert_uint_eq(H.dev.hold.us, VMSG_DEV_HOLD_GAPS * 20);
+    H.dev.hold.probation = 0;
+    base = H.used_events;
+    for (i = 0; i < 3; i++) {                  /* at 0, 100 and 200 us */
+        submit(r, &tok);
+        ck_assert(vmsg_dev_hold_tick(&H.dev, t + 100 * i, false));
+    }
+    ck_assert_uint_lt(H.dev.hold.us, 319);     /* from the start: over */
+    ck_assert(vmsg_dev_hold_tick(&H.dev, t + 319, false));
+    ck_assert(vmsg_dev_hold_tick(&H.dev, t + 399, false));
+    ck_assert(!vmsg_dev_hold_tick(&H.dev, t + 400, false));
+    ck_assert_int_eq(H.used_events, base + 1);   /* one event, three answers */
+    for (i = 0; i < 3; i++)
+        reap(r, &tok);
+    t += 400;
+
+    /* An idle hold that gathered several answers (all taken before the
+     * first was pushed, as an asynchronous model's are) saved interrupts:
+     * the probation is not doubled, and the lone run starts over. */
+    lone(r, &t);
+    ck_assert_uint_eq(H.dev.hold.probation, VMSG_DEV_HOLD_PROBATION);
+    H.dev.hold.probation = 0;
+    for (i = 0; i < 3; i++)
+        submit(r, &tok);
+    H.dev.hold.mark += 2;                      /* as if taken before the first answer */
+    ck_assert(vmsg_dev_hold_tick(&H.dev, t, false));
+    t += H.dev.hold.us;
+    ck_assert(!vmsg_dev_hold_tick(&H.dev, t, false));
+    ck_assert_uint_eq(H.dev.hold.idle, idle + 6);
+    ck_assert_uint_eq(H.dev.hold.probation, VMSG_DEV_HOLD_PROBATION);
+    ck_assert_uint_eq(H.dev.hold.idle_run, 0);
+    for (i = 0; i < 3; i++)
+        reap(r, &tok);
+
+    /* A lone answer held while the driver still has another out (its
+     * used_event behind both) is not a driver at depth 1 either. */
+    H.dev.hold.probation = 0;
+    lone(r, &t);
+    ck_assert_uint_eq(H.dev.hold.idle_run, 1);
+    for (i = 0; i < 2; i++) {                  /* the first not looked at */
+        H.dev.hold.probation = 0;
+        submit(r, &tok);
+        ck_assert(vmsg_dev_hold_tick(&H.dev, t, false));
+        t += H.dev.hold.us;
+        ck_assert(!vmsg_dev_hold_tick(&H.dev, t, false));
+    }
+    ck_assert_uint_eq(H.dev.hold.probation, VMSG_DEV_HOLD_PROBATION);
+    ck_assert_uint_eq(H.dev.hold.idle_run, 0);
+    reap(r, &tok);
+    reap(r, &tok);
+    vmsg_dev_hold_note(&H.dev, note, sizeof(note));
+    ck_assert_ptr_nonnull(strstr(note, " sent at once after idle holds"));
 
     vmsg_dev_set_hold_adaptive(&H.dev, 2);     /* under the minimum: fixed */
     ck_assert_uint_eq(H.dev.hold.us, 2);

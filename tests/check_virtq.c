@@ -587,6 +587,36 @@ START_TEST(event_idx_no_avail_event_while_off)
 }
 END_TEST
 
+/* The driver's depth as its used_event says: what we took minus what it
+ * has looked at; a used_event ahead of what we took (Linux writes 0 while
+ * it runs its callbacks) or no EVENT_IDX is unknown, 0. */
+START_TEST(driver_pending_from_used_event)
+{
+    int i;
+
+    for (i = 0; i < 3; i++)
+        add2(4, 4);
+    ck_assert_uint_eq(vmsg_vq_driver_pending(&Q), 0);
+    for (i = 0; i < 3; i++) {                /* answered, not looked at */
+        ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+        vmsg_vq_push(&Q, E, 1);
+    }
+    ck_assert_uint_eq(vmsg_vq_driver_pending(&Q), 3);   /* used_event 0 */
+    R.avail->ring[NUM] = htole16(2);
+    ck_assert_uint_eq(vmsg_vq_driver_pending(&Q), 1);
+    R.avail->ring[NUM] = htole16(9);                    /* ahead: hostile */
+    ck_assert_uint_eq(vmsg_vq_driver_pending(&Q), 0);
+    R.avail->ring[NUM] = htole16(0x8000);
+    ck_assert_uint_eq(vmsg_vq_driver_pending(&Q), 0);
+    teardown();
+    setup_with(0);
+    add2(4, 4);
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    ck_assert_uint_eq(vmsg_vq_driver_pending(&Q), 0);  /* no EVENT_IDX */
+    vmsg_vq_push(&Q, E, 1);
+}
+END_TEST
+
 START_TEST(no_event_idx_flags)
 {
     teardown();
@@ -703,6 +733,7 @@ static Suite *virtq_suite(void)
     tcase_add_test(tc, event_idx_notification_suppression);
     tcase_add_test(tc, event_idx_no_avail_event_while_off);
     tcase_add_test(tc, no_event_idx_flags);
+    tcase_add_test(tc, driver_pending_from_used_event);
     tcase_add_test(tc, driver_rejects_hostile_used_entries);
     tcase_add_test(tc, driver_rejects_used_id_not_outstanding);
     tcase_add_test(tc, driver_rejects_used_index_jump);

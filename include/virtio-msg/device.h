@@ -99,7 +99,9 @@ struct vmsg_dev {
         uint32_t seen;            /* adaptive: requests taken at the last tick */
         int64_t last_us;          /* adaptive: the tick that saw requests come; -1 */
         uint64_t gap_x64;         /* adaptive: 64 x the driver's gap between requests */
-        unsigned idle_run;        /* adaptive: holds in a row that ended idle */
+        unsigned idle_run;        /* adaptive: lone holds in a row that ended idle */
+        uint32_t answered;        /* adaptive: answers pushed at the last EVENT_USED */
+        uint64_t at_once;         /* EVENT_USEDs sent at once, on probation */
     } hold;
 };
 
@@ -170,16 +172,20 @@ int vmsg_dev_notify_used(struct vmsg_dev *dev, uint32_t vq);
 void vmsg_dev_set_hold(struct vmsg_dev *dev, unsigned us);
 /*
  * An adaptive hold, for drivers of any pace: the owner's ticks time the
- * driver's requests as they come, and the hold lasts VMSG_DEV_HOLD_GAPS
- * of the driver's gap between them (an average over about the last
- * eight, from VMSG_DEV_HOLD_START_GAP_US), in [VMSG_DEV_HOLD_MIN_US,
- * @max_us]: long enough for a driver that keeps submitting to send more,
- * so that one that sends nothing in it waits on us.  Idle holds in a row
- * double the probation after each (up to 2^VMSG_DEV_HOLD_BACKOFF times
- * VMSG_DEV_HOLD_PROBATION), so a driver at depth 1 pays one hold in
- * about a thousand requests.  @max_us under the minimum: a fixed hold.
+ * driver's requests as they come, and a hold ends once the driver has
+ * sent nothing for VMSG_DEV_HOLD_GAPS of its gap between them (an average
+ * over about the last eight, from VMSG_DEV_HOLD_START_GAP_US, in
+ * [VMSG_DEV_HOLD_MIN_US, @max_us]), or @max_us after it began: long
+ * enough for a driver that keeps submitting to send more, so that one
+ * that sends nothing in it waits on us, and as long as the driver keeps
+ * submitting, up to the ceiling.  Idle holds in a row that held a lone
+ * answer for a driver with nothing else out (its used_event says so: a
+ * driver at depth 1) double the probation after each (up to
+ * 2^VMSG_DEV_HOLD_BACKOFF times VMSG_DEV_HOLD_PROBATION), so such a
+ * driver pays one hold in about a thousand requests.  @max_us under the
+ * minimum: a fixed hold.
  */
-#define VMSG_DEV_HOLD_GAPS 3
+#define VMSG_DEV_HOLD_GAPS 6
 #define VMSG_DEV_HOLD_START_GAP_US 5
 #define VMSG_DEV_HOLD_MIN_US 4
 #define VMSG_DEV_HOLD_BACKOFF 5

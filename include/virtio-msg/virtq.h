@@ -108,6 +108,12 @@ void vmsg_vq_discard(struct vmsg_vq *vq, struct vmsg_vq_elem *elem);
 /* After pushes: should the driver get an EVENT_USED? (event-idx aware) */
 bool vmsg_vq_should_notify(struct vmsg_vq *vq);
 
+/* With EVENT_IDX: the requests we took whose answers the driver has not
+ * yet looked at, as its used_event says (the driver's depth, as far as it
+ * is ours to see); 0 when unknown (no EVENT_IDX, not ready, or a
+ * used_event ahead of what we took). */
+uint16_t vmsg_vq_driver_pending(const struct vmsg_vq *vq);
+
 /* Ask the driver to (not) send EVENT_AVAIL; returns true if work is pending
  * after enabling (the caller must then pop again).  With EVENT_IDX,
  * "not" means avail_event stays where it is: pops move it only while

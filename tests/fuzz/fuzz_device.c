@@ -10,8 +10,8 @@
  * (vmsg_dev_set_hold()) when its length is 1 mod 4, else adaptive up to
  * 40 (vmsg_dev_set_hold_adaptive()).  Properties: no crash, responses
  * only for requests (never more than one each), nothing held after a
- * forced tick, an adaptive hold within its bounds, every mapping
- * released at the end.
+ * forced tick, an adaptive hold and its probation within their bounds,
+ * every mapping released at the end.
  */
 #include <errno.h>
 #include <string.h>
@@ -115,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(!vmsg_dev_hold_tick(&dev, clock, true) && !dev.hold.queues);
     FUZZ_CHECK(!dev.hold.max_us ||
                (dev.hold.us >= VMSG_DEV_HOLD_MIN_US && dev.hold.us <= dev.hold.max_us));
+    FUZZ_CHECK(dev.hold.probation <= VMSG_DEV_HOLD_PROBATION << VMSG_DEV_HOLD_BACKOFF);
     vmsg_dev_destroy(&dev);
     FUZZ_CHECK(l.maps == l.unmaps);
     vmsg_loop_destroy(&l);
