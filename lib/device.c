@@ -532,26 +532,21 @@ static int send_used(struct vmsg_dev *dev, uint32_t vq)
     return send_msg(dev, &m, buf, sizeof(buf)) < 0 ? -EIO : 0;
 }
 
-/* Requests taken from all queues (mod 2^32): did any come during a hold? */
-static uint32_t taken(const struct vmsg_dev *dev)
+/* Requests taken from all queues, or answers pushed on them (mod 2^32):
+ * did any come, or go, during a hold? */
+static uint32_t queue_total(const struct vmsg_dev *dev, bool answers)
 {
     uint32_t i, n = 0;
 
     for (i = 0; i < dev->desc.num_queues; i++)
         if (dev->queues[i].size)
-            n += dev->queues[i].vq.last_avail;
+            n += answers ? dev->queues[i].vq.used_idx : dev->queues[i].vq.last_avail;
     return n;
 }
 
-/* Answers pushed on all queues (mod 2^32): how many an EVENT_USED covers. */
-static uint32_t answered(const struct vmsg_dev *dev)
+static uint32_t taken(const struct vmsg_dev *dev)
 {
-    uint32_t i, n = 0;
-
-    for (i = 0; i < dev->desc.num_queues; i++)
-        if (dev->queues[i].size)
-            n += dev->queues[i].vq.used_idx;
-    return n;
+    return queue_total(dev, false);
 }
 
 /* The most requests the driver has out on one of the queues in @m and
@@ -606,7 +601,6 @@ void vmsg_dev_set_hold_adaptive(struct vmsg_dev *dev, unsigned max_us)
     h->last_us = -1;
     h->seen = taken(dev);
     h->idle_run = 0;
-    h->answered = answered(dev);
     hold_learn(h, 0, 0);
 }
 
@@ -617,13 +611,13 @@ int vmsg_dev_notify_used(struct vmsg_dev *dev, uint32_t vq)
     if (dev->hold.probation) {
         dev->hold.probation--;
         dev->hold.at_once++;
-        if (dev->hold.max_us)
-            dev->hold.answered = answered(dev);
         return send_used(dev, vq);
     }
     if (!dev->hold.queues) {
         dev->hold.since_us = -1;
         dev->hold.mark = taken(dev);
+        if (dev->hold.max_us)
+            dev->hold.answered = queue_total(dev, true);
     }
     dev->hold.queues |= UINT64_C(1) << vq;
     dev->hold.held++;
@@ -650,8 +644,8 @@ bool vmsg_dev_hold_tick(struct vmsg_dev *dev, int64_t now_us, bool force)
     struct vmsg_dev_hold *h = &dev->hold;
     uint64_t m = h->queues;
     int64_t quiet_from;
-    uint32_t i, covered;
-    bool idle;
+    uint32_t i;
+    bool idle, lone;
 
     if (h->max_us && !force) {       /* the driver's pace, while we spin */
         uint32_t n = taken(dev);
@@ -680,25 +674,21 @@ bool vmsg_dev_hold_tick(struct vmsg_dev *dev, int64_t now_us, bool force)
     h->queues = 0;
     h->flushes++;
     idle = taken(dev) == h->mark;
-    covered = 0;
-    if (h->max_us) {
-        covered = answered(dev) - h->answered;
-        h->answered += covered;
-    }
     if (idle) {
         h->idle++;                   /* nothing came: the driver waits on us */
         h->probation = VMSG_DEV_HOLD_PROBATION;
-        /* Adaptive: a lone answer held for a driver with nothing else
-         * out (at depth 1) makes the next probation longer each time in
-         * a row; a hold that gathered several saved interrupts even
-         * though the driver waited, and one with more out may yet. */
-        if (h->max_us && covered <= 1 && driver_depth(dev, m) <= 1) {
-            h->probation <<= h->idle_run;
-            if (h->idle_run < VMSG_DEV_HOLD_BACKOFF)
-                h->idle_run++;
-        } else {
-            h->idle_run = 0;
-        }
+    }
+    /* Adaptive: an idle hold of a lone answer (none pushed after the one
+     * that began it) for a driver with nothing else out (at depth 1)
+     * makes the next probation longer each time in a row; a hold that
+     * gathered several saved interrupts even though the driver waited,
+     * and one whose driver has more out may yet. */
+    lone = idle && h->max_us && queue_total(dev, true) == h->answered &&
+           driver_depth(dev, m) <= 1;
+    if (lone) {
+        h->probation <<= h->idle_run;
+        if (h->idle_run < VMSG_DEV_HOLD_BACKOFF)
+            h->idle_run++;
     } else {
         h->idle_run = 0;
     }

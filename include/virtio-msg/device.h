@@ -100,7 +100,7 @@ struct vmsg_dev {
         int64_t last_us;          /* adaptive: the tick that saw requests come; -1 */
         uint64_t gap_x64;         /* adaptive: 64 x the driver's gap between requests */
         unsigned idle_run;        /* adaptive: lone holds in a row that ended idle */
-        uint32_t answered;        /* adaptive: answers pushed at the last EVENT_USED */
+        uint32_t answered;        /* adaptive: answers pushed when the hold began */
         uint64_t at_once;         /* EVENT_USEDs sent at once, on probation */
     } hold;
 };
