@@ -433,6 +433,35 @@ void vmsg_dev_serve_later(struct vmsg_dev *dev)
             dev->ops->queue_notify(dev->model, i);
 }
 
+bool vmsg_dev_set_polled(struct vmsg_dev *dev, bool on)
+{
+    bool any = false;
+    uint32_t i;
+
+    for (i = 0; i < dev->desc.num_queues; i++)
+        if (dev->queues[i].size && vmsg_vq_set_polled(&dev->queues[i].vq, on) &&
+            queue_serves(dev, i)) {
+            dev->ops->queue_notify(dev->model, i);
+            any = true;
+        }
+    return any;
+}
+
+bool vmsg_dev_poll_queues(struct vmsg_dev *dev)
+{
+    bool any = false;
+    uint32_t i;
+
+    for (i = 0; i < dev->desc.num_queues; i++)
+        if (dev->queues[i].size && vmsg_vq_quiet_pending(&dev->queues[i].vq) &&
+            queue_serves(dev, i)) {
+            dev->stats.avail_polled++;
+            dev->ops->queue_notify(dev->model, i);
+            any = true;
+        }
+    return any;
+}
+
 typedef int handler_fn(struct vmsg_dev *, const struct vmsg *, struct vmsg *);
 
 static handler_fn *const handlers[] = {

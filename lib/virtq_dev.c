@@ -435,10 +435,18 @@ uint16_t vmsg_vq_driver_pending(const struct vmsg_vq *vq)
     return n > vq->num ? 0 : n;      /* the driver's word: at most a ring */
 }
 
+static bool avail_pending(const struct vmsg_vq *vq)
+{
+    return rd16(&vq->avail->idx) != vq->last_avail;
+}
+
 bool vmsg_vq_set_notification(struct vmsg_vq *vq, bool enable)
 {
     if (!vq->ready || vq->broken)
         return false;
+    vq->quieted = enable && vq->polled;
+    if (vq->quieted)                 /* the owner's spin looks instead */
+        return avail_pending(vq);
     vq->notify_off = !enable;
     if (vq->event_idx) {
         if (enable)
@@ -450,5 +458,21 @@ bool vmsg_vq_set_notification(struct vmsg_vq *vq, bool enable)
         return false;
     /* Re-check after publishing, or a kick sent in between is lost. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    return rd16(&vq->avail->idx) != vq->last_avail;
+    return avail_pending(vq);
+}
+
+bool vmsg_vq_set_polled(struct vmsg_vq *vq, bool on)
+{
+    bool was = vq->quieted;
+
+    vq->polled = on;
+    if (on || !was)
+        return false;
+    vq->quieted = false;
+    return vmsg_vq_set_notification(vq, true);
+}
+
+bool vmsg_vq_quiet_pending(const struct vmsg_vq *vq)
+{
+    return vq->quieted && vq->ready && !vq->broken && avail_pending(vq);
 }

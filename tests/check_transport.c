@@ -495,6 +495,53 @@ static void reap(struct vmsg_vring *r, int *tok)
     ck_assert_ptr_eq(vmsg_vring_get_used(r, &len), tok);
 }
 
+/* A busy-polling owner: a queue the model drained while polled stays
+ * quiet (no EVENT_AVAIL from the driver), vmsg_dev_poll_queues() serves
+ * what the driver adds, and vmsg_dev_set_polled(false) gives the queue
+ * its notifications back, serving what came meanwhile; a reset queue is
+ * not served. */
+START_TEST(polled_queues_served_without_event_avail)
+{
+    struct vmsg_vring *r = harness_start(&H, STD_FEATURES, 16);
+    struct vmsg_vq *vq = vmsg_dev_queue(&H.dev, 0);
+    int tok = 1, n;
+
+    ck_assert(!vmsg_dev_poll_queues(&H.dev));
+    ck_assert(!vmsg_dev_set_polled(&H.dev, true));
+    vmsg_vq_set_notification(vq, false);       /* a model's serve, drained */
+    ck_assert(!vmsg_vq_set_notification(vq, true));
+    n = H.model.notifies;
+    submit(r, &tok);                           /* crosses avail_event 0 */
+    ck_assert_int_eq(H.model.notifies, n + 1);
+    reap(r, &tok);
+    submit(r, &tok);                           /* no EVENT_AVAIL now */
+    ck_assert_int_eq(H.model.notifies, n + 1);
+    ck_assert(vmsg_dev_poll_queues(&H.dev));   /* the spin finds it */
+    ck_assert_int_eq(H.model.notifies, n + 2);
+    ck_assert_uint_eq(H.dev.stats.avail_polled, 1);
+    reap(r, &tok);
+    ck_assert(!vmsg_dev_poll_queues(&H.dev));
+    submit(r, &tok);
+    ck_assert(vmsg_dev_set_polled(&H.dev, false));   /* before a sleep */
+    ck_assert_int_eq(H.model.notifies, n + 3);
+    reap(r, &tok);
+    submit(r, &tok);                           /* notifications are back */
+    ck_assert_int_eq(H.model.notifies, n + 4);
+    reap(r, &tok);
+    vmsg_dev_set_polled(&H.dev, true);
+    vmsg_vq_set_notification(vq, false);
+    vmsg_vq_set_notification(vq, true);
+    submit(r, &tok);                           /* crosses avail_event */
+    reap(r, &tok);
+    submit(r, &tok);                           /* quiet */
+    ck_assert_int_eq(H.model.notifies, n + 5);
+    ck_assert_int_eq(vmsg_drv_reset(&H.drv), 0);
+    ck_assert(!vmsg_dev_poll_queues(&H.dev));  /* the reset took the queue */
+    ck_assert(!vmsg_dev_set_polled(&H.dev, false));
+    ck_assert_int_eq(H.model.notifies, n + 5);
+}
+END_TEST
+
 /* --hold-us: a due EVENT_USED waits until the hold's time (from the first
  * tick that saw it); a hold in which no request came (the driver waits
  * on us) sends the next VMSG_DEV_HOLD_PROBATION answers at once; setting
@@ -1003,6 +1050,7 @@ static Suite *transport_suite(void)
     tcase_add_test(tc, V26_event_avail_before_driver_ok_ignored);
     tcase_add_test(tc, D28_D32_driver_notify_rules);
     tcase_add_test(tc, queue_served_again_on_a_later_turn);
+    tcase_add_test(tc, polled_queues_served_without_event_avail);
     tcase_add_test(tc, hold_sends_used_at_its_time_then_none_held_while_the_driver_waits);
     tcase_add_test(tc, hold_gathers_answers_while_requests_come);
     tcase_add_test(tc, adaptive_hold_learns_the_drivers_pace);

@@ -587,6 +587,73 @@ START_TEST(event_idx_no_avail_event_while_off)
 }
 END_TEST
 
+/* A polled queue (the owner spins on avail->idx, vhost's busy-poll): the
+ * model asking for notifications back after draining leaves them off and
+ * marks the queue quieted, so a driver that keeps adding sends no
+ * EVENT_AVAIL at all; vmsg_vq_quiet_pending() sees its requests; when the
+ * owner stops polling the queue gets notifications back, and requests
+ * that came meanwhile are reported. */
+START_TEST(polled_queue_stays_quiet)
+{
+    uint16_t *avail_event = (uint16_t *)((uint8_t *)R.used + 4 + 8 * NUM);
+    int i;
+
+    ck_assert(!vmsg_vq_set_polled(&Q, true));
+    add2(4, 4);
+    ck_assert(vmsg_vring_kick_prepare(&R));  /* avail_event 0: notify */
+    for (i = 0; i < 3; i++) {
+        vmsg_vq_set_notification(&Q, false);
+        ck_assert(!vmsg_vq_quiet_pending(&Q));   /* the model serves it */
+        ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+        vmsg_vq_push(&Q, E, 1);
+        ck_assert(!vmsg_vq_set_notification(&Q, true));   /* drained */
+        ck_assert(Q.quieted && Q.notify_off);
+        ck_assert_uint_eq(le16toh(*avail_event), 0);      /* left behind */
+        ck_assert(!vmsg_vq_quiet_pending(&Q));
+        add2(4, 4);
+        ck_assert(!vmsg_vring_kick_prepare(&R));          /* no EVENT_AVAIL */
+        ck_assert(vmsg_vq_quiet_pending(&Q));             /* the spin sees it */
+        ck_assert(vmsg_vring_get_used(&R, &(uint32_t){ 0 }));
+    }
+    /* The owner goes to sleep with one request waiting: notifications
+     * back on, avail_event caught up, and the request reported. */
+    ck_assert(vmsg_vq_set_polled(&Q, false));
+    ck_assert(!Q.quieted && !Q.notify_off);
+    ck_assert_uint_eq(le16toh(*avail_event), 3);
+    ck_assert(!vmsg_vq_quiet_pending(&Q));
+    ck_assert_int_eq(vmsg_vq_pop(&Q, E), 1);
+    vmsg_vq_push(&Q, E, 1);
+    ck_assert(!vmsg_vq_set_polled(&Q, false));   /* not quieted: nothing */
+    add2(4, 4);
+    ck_assert(vmsg_vring_kick_prepare(&R));      /* asleep: notified */
+}
+END_TEST
+
+/* The same without EVENT_IDX: NO_NOTIFY stays set while quieted. */
+START_TEST(polled_queue_no_event_idx)
+{
+    teardown();
+    setup_with(0);
+    vmsg_vq_set_polled(&Q, true);
+    vmsg_vq_set_notification(&Q, false);
+    ck_assert(!vmsg_vq_set_notification(&Q, true));
+    add2(4, 4);
+    ck_assert(!vmsg_vring_kick_prepare(&R));
+    ck_assert(vmsg_vq_quiet_pending(&Q));
+    ck_assert(vmsg_vq_set_polled(&Q, false));
+    add2(4, 4);
+    ck_assert(vmsg_vring_kick_prepare(&R));
+    /* A queue that is not ready is never pending, and forgets the mark. */
+    vmsg_vq_set_polled(&Q, true);
+    vmsg_vq_set_notification(&Q, true);
+    ck_assert(Q.quieted);
+    Q.broken = true;
+    ck_assert(!vmsg_vq_quiet_pending(&Q));
+    ck_assert(!vmsg_vq_set_polled(&Q, false));
+    ck_assert(!Q.quieted);
+}
+END_TEST
+
 /* The driver's depth as its used_event says: what we took minus what it
  * has looked at; a used_event ahead of what we took (Linux writes 0 while
  * it runs its callbacks) or no EVENT_IDX is unknown, 0. */
@@ -733,6 +800,8 @@ static Suite *virtq_suite(void)
     tcase_add_test(tc, event_idx_notification_suppression);
     tcase_add_test(tc, event_idx_no_avail_event_while_off);
     tcase_add_test(tc, no_event_idx_flags);
+    tcase_add_test(tc, polled_queue_stays_quiet);
+    tcase_add_test(tc, polled_queue_no_event_idx);
     tcase_add_test(tc, driver_pending_from_used_event);
     tcase_add_test(tc, driver_rejects_hostile_used_entries);
     tcase_add_test(tc, driver_rejects_used_id_not_outstanding);

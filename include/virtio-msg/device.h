@@ -65,6 +65,7 @@ struct vmsg_dev_stats {
     uint64_t dropped_malformed;   /* codec rejected it */
     uint64_t dropped_illegal;     /* valid message, not allowed now/here */
     uint64_t events_ignored;      /* EVENT_AVAIL before DRIVER_OK etc. */
+    uint64_t avail_polled;        /* queues served by the owner's spin, no EVENT_AVAIL */
     uint64_t send_errors;
     int last_error;               /* -VMSG_E_* or -errno of the last drop */
 };
@@ -152,6 +153,19 @@ static inline bool vmsg_dev_has_later(const struct vmsg_dev *dev)
 }
 /* Run the queues that asked, in order (each may ask again). */
 void vmsg_dev_serve_later(struct vmsg_dev *dev);
+
+/*
+ * Busy-polling owners (a backend loop that spins after work): while
+ * polled, a queue a model drains keeps EVENT_AVAIL off (vmsg_vq_set_polled())
+ * and the owner's spin calls vmsg_dev_poll_queues(), which serves each
+ * such queue the driver added to: a driver that submits while we spin
+ * sends no message at all.  Before the owner sleeps it calls
+ * vmsg_dev_set_polled(dev, false), which gives the queues their
+ * notifications back and serves those that got requests meanwhile.  Both
+ * return true if a queue was served.
+ */
+bool vmsg_dev_set_polled(struct vmsg_dev *dev, bool on);
+bool vmsg_dev_poll_queues(struct vmsg_dev *dev);
 
 /* Send EVENT_USED for @vq if the ring asks for it (or, with a hold set,
  * perhaps later: vmsg_dev_hold_tick()).  0 or -errno. */

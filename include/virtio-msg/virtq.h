@@ -61,6 +61,8 @@ struct vmsg_vq {
     bool event_idx;
     bool indirect;
     bool notify_off;           /* set_notification(false): EVENT_AVAIL not wanted */
+    bool polled;               /* the owner spins on avail->idx: EVENT_AVAIL stays off */
+    bool quieted;              /* asked on while polled: the owner's spin serves it */
     uint16_t last_avail;       /* next avail entry to take */
     uint16_t used_idx;         /* our copy of used->idx */
     uint16_t signalled_used;
@@ -120,6 +122,18 @@ uint16_t vmsg_vq_driver_pending(const struct vmsg_vq *vq);
  * notifications are on, so a device serving request after request hears
  * at most once from a driver that keeps adding them. */
 bool vmsg_vq_set_notification(struct vmsg_vq *vq, bool enable);
+
+/*
+ * While the device's owner spins (busy-polling), it can look at the
+ * driver's avail->idx itself instead of hearing EVENT_AVAIL, as vhost's
+ * busy-poll does: with @on, set_notification(true) leaves notifications
+ * off and marks the queue quieted, and vmsg_vq_quiet_pending() says when
+ * the driver added to it.  With !@on a quieted queue gets notifications
+ * back; returns true if requests came meanwhile (the caller serves them).
+ */
+bool vmsg_vq_set_polled(struct vmsg_vq *vq, bool on);
+/* A quieted queue with requests to take (the owner's spin serves it). */
+bool vmsg_vq_quiet_pending(const struct vmsg_vq *vq);
 
 /* ---- driver side ---- */
 

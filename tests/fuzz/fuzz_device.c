@@ -8,7 +8,10 @@
  * completes whatever it is given.  An input of odd length runs with a
  * notification hold, its clock advanced by 3 at each record: fixed at 5
  * (vmsg_dev_set_hold()) when its length is 1 mod 4, else adaptive up to
- * 40 (vmsg_dev_set_hold_adaptive()).  Properties: no crash, responses
+ * 40 (vmsg_dev_set_hold_adaptive()).  An input whose length has bit 2
+ * set runs polled (vmsg_dev_set_polled()): a record of length 0 is then
+ * the owner's look at the queues (vmsg_dev_poll_queues()), and no queue
+ * is left quieted once polling ends.  Properties: no crash, responses
  * only for requests (never more than one each), nothing held after a
  * forced tick, an adaptive hold and its probation within their bounds,
  * every mapping released at the end.
@@ -41,14 +44,21 @@ static void reset(void *m)
     (void)m;
 }
 
+/* As the backend's models: notifications off while serving, on again
+ * (or quieted, when polled) once drained; at most 64 a call. */
 static void notify(void *m, uint32_t i)
 {
     struct vmsg_vq *vq = vmsg_dev_queue(&dev, i);
     int n = 0;
 
     (void)m;
-    while (vq && n++ < 64 && vmsg_vq_pop(vq, &elem) == 1)
-        vmsg_vq_push(vq, &elem, (uint32_t)elem.in_len / 2);
+    if (!vq)
+        return;
+    do {
+        vmsg_vq_set_notification(vq, false);
+        while (n++ < 64 && vmsg_vq_pop(vq, &elem) == 1)
+            vmsg_vq_push(vq, &elem, (uint32_t)elem.in_len / 2);
+    } while (n < 64 && vmsg_vq_set_notification(vq, true));
     vmsg_dev_notify_used(&dev, i);
 }
 
@@ -90,10 +100,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vmsg_dev_set_hold_adaptive(&dev, 40);
     else
         vmsg_dev_set_hold(&dev, size & 1 ? 5 : 0);
+    if (size & 4)
+        vmsg_dev_set_polled(&dev, true);
     while (off < size) {
         size_t n = data[off++];
 
         vmsg_dev_hold_tick(&dev, clock += 3, false);
+        if (n == 0 && (size & 4)) {
+            vmsg_dev_poll_queues(&dev);   /* a busy-polling owner's look */
+            continue;
+        }
         if (n == 0) {
             notify(NULL, 0);
             notify(NULL, 1);
@@ -110,6 +126,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             vmsg_bus_deliver(&l.dev, data + off, n);
         }
         off += n;
+    }
+    if (size & 4) {
+        vmsg_dev_set_polled(&dev, false);
+        FUZZ_CHECK(!dev.queues[0].vq.quieted && !dev.queues[1].vq.quieted);
     }
     FUZZ_CHECK(l.stray_responses == 0);
     FUZZ_CHECK(!vmsg_dev_hold_tick(&dev, clock, true) && !dev.hold.queues);
