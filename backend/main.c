@@ -257,6 +257,27 @@ static void conn_serve(struct conn *c)
     g.backlog |= c->backlog;
 }
 
+/* vmsg_dev_set_polled(@on) on @c's devices, or with @poll
+ * vmsg_dev_poll_queues(): true if a queue was served; the answers share
+ * one kick, as those to requests queued together in the ring do.  A model that
+ * served one outside conn_serve() may have left it for a later turn: that
+ * makes the connection's backlog, as conn_serve() does. */
+static bool conn_queues(struct conn *c, bool poll, bool on)
+{
+    bool any = false;
+    int i;
+
+    vmsg_ring_ep_batch(&c->be.ep, true);     /* their answers share a kick */
+    for (i = 0; i < c->ndev; i++)
+        if (c->devs[i].live)
+            any |= poll ? vmsg_dev_poll_queues(&c->devs[i].dev)
+                        : vmsg_dev_set_polled(&c->devs[i].dev, on);
+    vmsg_ring_ep_batch(&c->be.ep, false);
+    if (any && conn_has_later(c))
+        c->backlog = g.backlog = true;
+    return any;
+}
+
 static void conn_event(void *opaque)
 {
     conn_serve(opaque);
@@ -310,19 +331,29 @@ static int64_t clock_cost_ns(void)
     return ((int64_t)(b.tv_sec - a.tv_sec) * 1000000000 + (b.tv_nsec - a.tv_nsec)) / 63;
 }
 
-static void set_polling(bool on)
+/* Say on every ring and queue whether we spin on it; true if turning
+ * it off served a queue (requests came while it was quiet). */
+static bool set_polling(bool on)
 {
+    bool any = false;
     int i;
 
     g.polling = on;
-    for (i = 0; i < g.conn_hi; i++)
-        if (g.conns[i])
-            vmsg_ring_ep_set_polling(&g.conns[i]->be.ep, on);
+    for (i = 0; i < g.conn_hi; i++) {
+        struct conn *c = g.conns[i];
+
+        if (!c)
+            continue;
+        vmsg_ring_ep_set_polling(&c->be.ep, on);
+        any |= conn_queues(c, false, on);
+    }
     if (g.xen)
-        xen_backend_set_polling(on);
+        any |= xen_backend_set_polling(on);
+    return any;
 }
 
-/* Serve every connection with a request waiting; true if there was one. */
+/* Serve every connection with a request waiting, and the queues that got
+ * requests while quiet (vmsg_dev_poll_queues()); true if there was one. */
 static bool poll_rings(void)
 {
     bool any = false;
@@ -337,6 +368,9 @@ static bool poll_rings(void)
             conn_serve(c);
             any = true;
         }
+        c = g.conns[i];              /* a serve may have closed it */
+        if (c && conn_queues(c, true, true))
+            any = true;
     }
     if (g.xen && xen_backend_poll())
         any = true;
@@ -404,8 +438,9 @@ static void poll_round(int64_t *idle_since, unsigned budget_us)
         return;
     }
     hold_tick(t, true);
-    set_polling(false);
-    if (poll_rings())                /* one put raced with clearing the flag */
+    /* A put raced with clearing the flag, or requests came to a quiet
+     * queue: spin on. */
+    if (set_polling(false) | poll_rings())
         set_polling(true);
 }
 

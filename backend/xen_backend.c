@@ -39,9 +39,10 @@ void xen_backend_status(void)
 {
 }
 
-void xen_backend_set_polling(bool on)
+bool xen_backend_set_polling(bool on)
 {
     (void)on;
+    return false;
 }
 
 void xen_backend_hold_tick(int64_t now_us, bool force)
@@ -472,14 +473,32 @@ static void on_event(void *opaque)
     }
 }
 
-void xen_backend_set_polling(bool on)
+/* vmsg_dev_set_polled(@on) on @d, or with @poll vmsg_dev_poll_queues():
+ * true if a queue was served; its answers share one kick, and a queue
+ * left for a later turn makes the backlog, as in serve(). */
+static bool dev_queues(struct xdev *d, bool poll, bool on)
 {
+    bool any;
+
+    vmsg_ring_ep_batch(&d->be.ep, true);
+    any = poll ? vmsg_dev_poll_queues(&d->dev) : vmsg_dev_set_polled(&d->dev, on);
+    vmsg_ring_ep_batch(&d->be.ep, false);
+    x.backlog |= any && vmsg_dev_has_later(&d->dev);
+    return any;
+}
+
+bool xen_backend_set_polling(bool on)
+{
+    bool any = false;
     int k;
 
     x.polling = on;
     for (k = 0; k < x.devs_hi; k++)
-        if (x.devs[k] && x.devs[k]->connected)
+        if (x.devs[k] && x.devs[k]->connected) {
             vmsg_ring_ep_set_polling(&x.devs[k]->be.ep, on);
+            any |= dev_queues(x.devs[k], false, on);
+        }
+    return any;
 }
 
 void xen_backend_hold_tick(int64_t now_us, bool force)
@@ -510,6 +529,9 @@ bool xen_backend_poll(void)
             serve(d);
             any = true;
         }
+        /* Requests added while we spin come with no EVENT_AVAIL. */
+        if (d && d->connected && dev_queues(d, true, false))
+            any = true;
     }
     return any;
 }

@@ -27,9 +27,11 @@ void xen_backend_stop(void);
 /* Log devices, connections, grant mappings and event channels held. */
 void xen_backend_status(void);
 /* Busy-polling (--poll): say on every connected ring whether we spin on
- * it (frontends then do not kick us), and serve the rings with a request
- * waiting (true if there was one). */
-void xen_backend_set_polling(bool on);
+ * it (frontends then do not kick us) and on the devices' queues
+ * (vmsg_dev_set_polled(): true if turning it off served one), and serve
+ * the rings with a request waiting and the quieted queues with requests
+ * (true if there was one). */
+bool xen_backend_set_polling(bool on);
 bool xen_backend_poll(void);
 /* vmsg_dev_hold_tick() on every connected device. */
 void xen_backend_hold_tick(int64_t now_us, bool force);

@@ -57,6 +57,7 @@ struct vmsg_ring_ep {
     bool rx_marked;                  /* driver: our rx flag says "no kick needed" */
     bool polling;                    /* device: polling mode holds that flag */
     bool serving;                    /* device: in vmsg_ring_ep_serve: kicks wait */
+    bool batching;                   /* device: vmsg_ring_ep_batch(): kicks wait */
     bool kick_owed;                  /* device: a message went out without its kick */
     int64_t owed_since_us;           /* device: since when */
     bool inited;
@@ -108,5 +109,9 @@ int vmsg_ring_ep_serve(struct vmsg_ring_ep *ep);
  * (then it does not kick us), and whether a request is waiting. */
 void vmsg_ring_ep_set_polling(struct vmsg_ring_ep *ep, bool on);
 bool vmsg_ring_ep_pending(struct vmsg_ring_ep *ep);
+/* Device role, the loop thread: answers sent between @on and !@on share
+ * one kick, given at !@on (requests a busy-polling loop found in the
+ * queues themselves, with no message to serve them by). */
+void vmsg_ring_ep_batch(struct vmsg_ring_ep *ep, bool on);
 
 #endif
