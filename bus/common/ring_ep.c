@@ -88,7 +88,8 @@ static int put_msg(struct vmsg_ring_ep *ep, const void *msg, size_t len)
      * share this kick (flush_kick()), so a driver that sent several at
      * once is woken once, not per answer.  Nothing queued: kick now (a
      * device busy with a long request must not sit on the kick). */
-    if ((ep->serving && vmsg_ring_pending(&ep->rx)) || ep->batching) {
+    if ((ep->serving && vmsg_ring_pending(&ep->rx)) ||
+        __atomic_load_n(&ep->batching, __ATOMIC_RELAXED)) {
         if (!ep->kick_owed)
             ep->owed_since_us = now_us();
         __atomic_store_n(&ep->kick_owed, true, __ATOMIC_RELAXED);
@@ -416,7 +417,7 @@ void vmsg_ring_ep_set_polling(struct vmsg_ring_ep *ep, bool on)
 
 void vmsg_ring_ep_batch(struct vmsg_ring_ep *ep, bool on)
 {
-    ep->batching = on;
+    __atomic_store_n(&ep->batching, on, __ATOMIC_RELAXED);
     if (!on && __atomic_load_n(&ep->kick_owed, __ATOMIC_RELAXED))
         flush_kick(ep, false, 0, 0);
 }
