@@ -55,7 +55,7 @@ static int ep_wait(struct vmsg_ring_ep *ep, int timeout_ms)
  */
 static int put_msg(struct vmsg_ring_ep *ep, const void *msg, size_t len)
 {
-    bool driver = ep->bus.role == VMSG_ROLE_DRIVER;
+    bool driver = ep->bus.role == VMSG_ROLE_DRIVER, batching;
     int64_t end = -1;                /* the clock only once the ring is full */
     int rc;
 
@@ -88,9 +88,11 @@ static int put_msg(struct vmsg_ring_ep *ep, const void *msg, size_t len)
      * share this kick (flush_kick()), so a driver that sent several at
      * once is woken once, not per answer.  Nothing queued: kick now (a
      * device busy with a long request must not sit on the kick). */
-    if ((ep->serving && vmsg_ring_pending(&ep->rx)) ||
-        __atomic_load_n(&ep->batching, __ATOMIC_RELAXED)) {
-        if (!ep->kick_owed)
+    batching = __atomic_load_n(&ep->batching, __ATOMIC_RELAXED);
+    if ((ep->serving && vmsg_ring_pending(&ep->rx)) || batching) {
+        /* A batch's kick goes at its end, whatever its age: no clock
+         * (a system call in a Xen PV dom0). */
+        if (!ep->kick_owed && !batching)
             ep->owed_since_us = now_us();
         __atomic_store_n(&ep->kick_owed, true, __ATOMIC_RELAXED);
         return 0;
