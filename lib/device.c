@@ -359,6 +359,7 @@ static int h_set_vqueue(struct vmsg_dev *dev, const struct vmsg *req,
                        v->driver_addr, v->device_addr, dev->driver_features);
     if (rc)
         return rc;
+    vmsg_vq_set_polled(&q->vq, dev->polled);
     q->size = v->size;
     q->desc_addr = v->desc_addr;
     q->driver_addr = v->driver_addr;
@@ -438,6 +439,7 @@ bool vmsg_dev_set_polled(struct vmsg_dev *dev, bool on)
     bool any = false;
     uint32_t i;
 
+    dev->polled = on;
     for (i = 0; i < dev->desc.num_queues; i++)
         if (dev->queues[i].size && vmsg_vq_set_polled(&dev->queues[i].vq, on) &&
             queue_serves(dev, i)) {

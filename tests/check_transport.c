@@ -495,19 +495,23 @@ static void reap(struct vmsg_vring *r, int *tok)
     ck_assert_ptr_eq(vmsg_vring_get_used(r, &len), tok);
 }
 
-/* A busy-polling owner: a queue the model drained while polled stays
+/* A busy-polling owner: a queue set up while polled is polled too; one
+ * the model drained while polled stays
  * quiet (no EVENT_AVAIL from the driver), vmsg_dev_poll_queues() serves
  * what the driver adds, and vmsg_dev_set_polled(false) gives the queue
  * its notifications back, serving what came meanwhile; a reset queue is
  * not served. */
 START_TEST(polled_queues_served_without_event_avail)
 {
-    struct vmsg_vring *r = harness_start(&H, STD_FEATURES, 16);
-    struct vmsg_vq *vq = vmsg_dev_queue(&H.dev, 0);
+    struct vmsg_vring *r;
+    struct vmsg_vq *vq;
     int tok = 1, n;
 
+    ck_assert(!vmsg_dev_set_polled(&H.dev, true));   /* before the driver's setup */
+    r = harness_start(&H, STD_FEATURES, 16);
+    vq = vmsg_dev_queue(&H.dev, 0);
+    ck_assert(vq->polled);                     /* set up while polled */
     ck_assert(!vmsg_dev_poll_queues(&H.dev));
-    ck_assert(!vmsg_dev_set_polled(&H.dev, true));
     vmsg_vq_set_notification(vq, false);       /* a model's serve, drained */
     ck_assert(!vmsg_vq_set_notification(vq, true));
     n = H.model.notifies;

@@ -89,6 +89,7 @@ struct vmsg_dev {
     struct vmsg_dev_stats stats;
     uint8_t *txbuf;               /* bus max size; responses and events */
     uint64_t later;               /* queues to serve on the next turn */
+    bool polled;                  /* vmsg_dev_set_polled(): queues set up now are too */
     struct vmsg_dev_hold {        /* vmsg_dev_set_hold() */
         unsigned us;              /* 0: every EVENT_USED goes out at once */
         uint64_t queues;          /* queues whose EVENT_USED waits */
@@ -161,7 +162,8 @@ void vmsg_dev_serve_later(struct vmsg_dev *dev);
  * such queue the driver added to: a driver that submits while we spin
  * sends no message at all.  Before the owner sleeps it calls
  * vmsg_dev_set_polled(dev, false), which gives the queues their
- * notifications back and serves those that got requests meanwhile.  Both
+ * notifications back and serves those that got requests meanwhile.  A
+ * queue the driver sets up meanwhile is polled from the start.  Both
  * return true if a queue was served.
  */
 bool vmsg_dev_set_polled(struct vmsg_dev *dev, bool on);
