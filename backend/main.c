@@ -576,8 +576,10 @@ static void on_accept(void *opaque)
         logmsg("dom%u connected: %d device(s), max message %u bytes", c->be.domid,
                c->ndev, c->be.ep.max_msg);
     publish_states();
-    if (g.polling)
+    if (g.polling) {                 /* its ring and queues, as set_polling() */
         vmsg_ring_ep_set_polling(&c->be.ep, true);
+        conn_queues(c, false, true);
+    }
     /* Anything queued before we watched the event channel. */
     conn_event(c);
 }

@@ -205,8 +205,10 @@ static void connect_fe(struct xdev *d)
             d->be.cache ? "persistent" : "per-request", pool_note(&d->be));
     else if (d->be.pool_pages && !d->be.pool)
         LOG("dom%u/%u:%s", d->fe_domid, d->devid, pool_note(&d->be));
-    if (x.polling)
+    if (x.polling) {                 /* its ring and queues, as xen_backend_set_polling() */
         vmsg_ring_ep_set_polling(&d->be.ep, true);
+        vmsg_dev_set_polled(&d->dev, true);
+    }
     vmsg_xen_be_drain(&d->be);       /* anything queued already */
     x.backlog |= vmsg_ring_ep_pending(&d->be.ep);
 }
