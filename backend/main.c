@@ -158,7 +158,7 @@ static void loop_unwatch(void *loop, int fd)
 
 static void conn_close(struct conn *c, const char *why)
 {
-    unsigned long long held;
+    unsigned long long held, polled = 0;
     int i;
 
     loop_unwatch(NULL, c->be.ev_to_be);
@@ -170,18 +170,20 @@ static void conn_close(struct conn *c, const char *why)
             vmsg_dev_hold_note(&c->devs[i].dev, note, sizeof(note));
             logmsg("dom%u dev %u: %s", c->be.domid, c->devs[i].dev.dev_num, note);
         }
-        if (c->devs[i].live)
+        if (c->devs[i].live) {
+            polled += c->devs[i].dev.stats.avail_polled;
             vmsg_dev_destroy(&c->devs[i].dev);   /* resets the model */
+        }
         c->devs[i].model->dev = NULL;
     }
     /* Everything but the ring itself must be unmapped by now. */
     held = (unsigned long long)(c->be.map.maps - c->be.map.unmaps) - (c->be.ring ? 1 : 0);
     if (g.verbose || why)
         logmsg("dom%u disconnected%s%s: %llu messages in, %llu out, %llu dropped, "
-               "%llu grant maps, %llu still held", c->be.domid, why ? ": " : "",
-               why ? why : "", (unsigned long long)c->be.ep.msgs_in,
-               (unsigned long long)c->be.ep.msgs_out, (unsigned long long)c->dropped,
-               (unsigned long long)c->be.map.maps, held);
+               "%llu grant maps, %llu still held; %llu queue serves found by the spin",
+               c->be.domid, why ? ": " : "", why ? why : "",
+               (unsigned long long)c->be.ep.msgs_in, (unsigned long long)c->be.ep.msgs_out,
+               (unsigned long long)c->dropped, (unsigned long long)c->be.map.maps, held, polled);
     vmsg_host_be_close(&c->be);
     g.conns[c->slot] = NULL;
     munmap(c, sizeof(*c));

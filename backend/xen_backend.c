@@ -131,7 +131,7 @@ static void disconnect(struct xdev *d, const char *why)
     if (!d->connected)
         return;
     {
-    uint64_t in = d->be.ep.msgs_in, out = d->be.ep.msgs_out;
+    uint64_t in = d->be.ep.msgs_in, out = d->be.ep.msgs_out, polled = d->dev.stats.avail_polled;
 
     if (d->dev.hold.us) {
         char note[256];
@@ -143,11 +143,11 @@ static void disconnect(struct xdev *d, const char *why)
     d->model->dev = NULL;
     vmsg_xen_be_close(&d->be);
     LOG("dom%u/%u disconnected%s%s: %llu messages in, %llu out, %llu dropped, "
-        "%llu grant maps, %llu requests copied, %llu still held", d->fe_domid, d->devid,
-        why ? ": " : "", why ? why : "", (unsigned long long)in,
+        "%llu grant maps, %llu requests copied, %llu still held; %llu queue serves found by "
+        "the spin", d->fe_domid, d->devid, why ? ": " : "", why ? why : "", (unsigned long long)in,
         (unsigned long long)out, (unsigned long long)d->dropped,
         (unsigned long long)d->be.maps, (unsigned long long)d->be.copies,
-        (unsigned long long)vmsg_xen_be_held(&d->be));
+        (unsigned long long)vmsg_xen_be_held(&d->be), (unsigned long long)polled);
     d->connected = false;
     }
 }

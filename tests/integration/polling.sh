@@ -53,8 +53,9 @@ quiet=""
 for d in 1 2; do
     reqs=$(( $(sed -n 's/.*queue(s) used: \(.*\) requests.*/\1/p' "$tmp/q$d" | tr ' ' '+') + 0 ))
     msgs=$(sed -n "s/.*dom$d disconnected[^:]*: \([0-9]*\) messages in.*/\1/p" "$tmp/beq.log")
-    quiet="$quiet $reqs requests/${msgs:-?} messages"
-    [ "${msgs:-999999}" -lt $((reqs / 10)) ] || quiet="$quiet (too many)"
+    spun=$(sed -n "s/.*dom$d disconnected.* \([0-9]*\) queue serves found by the spin.*/\1/p" "$tmp/beq.log")
+    quiet="$quiet $reqs requests/${msgs:-?} messages/${spun:-?} found by the spin"
+    [ "${msgs:-999999}" -lt $((reqs / 10)) ] && [ "${spun:-0}" -gt 0 ] || quiet="$quiet (too many)"
 done
 echo "# EVENT_AVAILs while the backend spins:$quiet"
 [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && grep -q "all sectors match" "$tmp/q1" && grep -q "all sectors match" "$tmp/q2" &&
