@@ -404,6 +404,7 @@ static void hold_tick(int64_t now, bool force)
 static void poll_round(int64_t *idle_since, unsigned budget_us)
 {
     int64_t start = now_us(), t = start;
+    bool served;
     int k;
 
     if (!g.polling) {
@@ -440,9 +441,10 @@ static void poll_round(int64_t *idle_since, unsigned budget_us)
         return;
     }
     hold_tick(t, true);
-    /* A put raced with clearing the flag, or requests came to a quiet
-     * queue: spin on. */
-    if (set_polling(false) | poll_rings())
+    /* Requests came to a quiet queue, or a put raced with clearing the
+     * flag: spin on. */
+    served = set_polling(false);
+    if (poll_rings() || served)
         set_polling(true);
 }
 
