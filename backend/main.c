@@ -31,6 +31,7 @@
 #include "wake_cost.h"
 #include "xen_backend.h"
 #include "spec.h"
+#include "spin.h"
 #include "virtio-msg/host.h"
 #include "virtio-msg/store.h"
 #include "virtio-msg/xen.h"
@@ -259,22 +260,19 @@ static void conn_serve(struct conn *c)
     g.backlog |= c->backlog;
 }
 
-/* vmsg_dev_set_polled(@on) on @c's devices, or with @poll
- * vmsg_dev_poll_queues(): true if a queue was served; the answers share
- * one kick, as those to requests queued together in the ring do.  A model that
- * served one outside conn_serve() may have left it for a later turn: that
- * makes the connection's backlog, as conn_serve() does. */
-static bool conn_queues(struct conn *c, bool poll, bool on)
+/* spin_pass() over @c's devices.  A model that served a queue outside
+ * conn_serve() may have left it for a later turn: that makes the
+ * connection's backlog, as conn_serve() does. */
+static bool conn_spin(struct conn *c, enum spin_pass pass)
 {
-    bool any = false;
-    int i;
+    struct vmsg_dev *devs[SPEC_MAX];
+    int i, n = 0;
+    bool any;
 
-    vmsg_ring_ep_batch(&c->be.ep, true);     /* their answers share a kick */
     for (i = 0; i < c->ndev; i++)
         if (c->devs[i].live)
-            any |= poll ? vmsg_dev_poll_queues(&c->devs[i].dev)
-                        : vmsg_dev_set_polled(&c->devs[i].dev, on);
-    vmsg_ring_ep_batch(&c->be.ep, false);
+            devs[n++] = &c->devs[i].dev;
+    any = spin_pass(&c->be.ep, devs, n, pass);
     if (any && conn_has_later(c))
         c->backlog = g.backlog = true;
     return any;
@@ -346,8 +344,7 @@ static bool set_polling(bool on)
 
         if (!c)
             continue;
-        vmsg_ring_ep_set_polling(&c->be.ep, on);
-        any |= conn_queues(c, false, on);
+        any |= conn_spin(c, on ? SPIN_START : SPIN_END);
     }
     if (g.xen)
         any |= xen_backend_set_polling(on);
@@ -371,7 +368,7 @@ static bool poll_rings(void)
             any = true;
         }
         c = g.conns[i];              /* a serve may have closed it */
-        if (c && conn_queues(c, true, true))
+        if (c && conn_spin(c, SPIN_LOOK))
             any = true;
     }
     if (g.xen && xen_backend_poll())
@@ -580,10 +577,8 @@ static void on_accept(void *opaque)
         logmsg("dom%u connected: %d device(s), max message %u bytes", c->be.domid,
                c->ndev, c->be.ep.max_msg);
     publish_states();
-    if (g.polling) {                 /* its ring and queues, as set_polling() */
-        vmsg_ring_ep_set_polling(&c->be.ep, true);
-        conn_queues(c, false, true);
-    }
+    if (g.polling)                   /* its ring and queues, as set_polling() */
+        conn_spin(c, SPIN_START);
     /* Anything queued before we watched the event channel. */
     conn_event(c);
 }

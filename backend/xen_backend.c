@@ -63,6 +63,7 @@ bool xen_backend_poll(void)
 
 #include "models.h"
 #include "spec.h"
+#include "spin.h"
 #include "virtio-msg/msg.h"
 #include "virtio-msg/xen.h"
 #include "xs_util.h"
@@ -168,6 +169,8 @@ static const char *pool_note(const struct vmsg_xen_be *be)
     return note;
 }
 
+static bool dev_spin(struct xdev *d, enum spin_pass pass);
+
 static void connect_fe(struct xdev *d)
 {
     char err[160], path[160];
@@ -205,10 +208,8 @@ static void connect_fe(struct xdev *d)
             d->be.cache ? "persistent" : "per-request", pool_note(&d->be));
     else if (d->be.pool_pages && !d->be.pool)
         LOG("dom%u/%u:%s", d->fe_domid, d->devid, pool_note(&d->be));
-    if (x.polling) {                 /* its ring and queues, as xen_backend_set_polling() */
-        vmsg_ring_ep_set_polling(&d->be.ep, true);
-        vmsg_dev_set_polled(&d->dev, true);
-    }
+    if (x.polling)                   /* its ring and queues, as xen_backend_set_polling() */
+        dev_spin(d, SPIN_START);
     vmsg_xen_be_drain(&d->be);       /* anything queued already */
     x.backlog |= vmsg_ring_ep_pending(&d->be.ep);
 }
@@ -475,16 +476,13 @@ static void on_event(void *opaque)
     }
 }
 
-/* vmsg_dev_set_polled(@on) on @d, or with @poll vmsg_dev_poll_queues():
- * true if a queue was served; its answers share one kick, and a queue
- * left for a later turn makes the backlog, as in serve(). */
-static bool dev_queues(struct xdev *d, bool poll, bool on)
+/* spin_pass() over @d's device; a queue left for a later turn makes the
+ * backlog, as in serve(). */
+static bool dev_spin(struct xdev *d, enum spin_pass pass)
 {
-    bool any;
+    struct vmsg_dev *dev = &d->dev;
+    bool any = spin_pass(&d->be.ep, &dev, 1, pass);
 
-    vmsg_ring_ep_batch(&d->be.ep, true);
-    any = poll ? vmsg_dev_poll_queues(&d->dev) : vmsg_dev_set_polled(&d->dev, on);
-    vmsg_ring_ep_batch(&d->be.ep, false);
     x.backlog |= any && vmsg_dev_has_later(&d->dev);
     return any;
 }
@@ -496,10 +494,8 @@ bool xen_backend_set_polling(bool on)
 
     x.polling = on;
     for (k = 0; k < x.devs_hi; k++)
-        if (x.devs[k] && x.devs[k]->connected) {
-            vmsg_ring_ep_set_polling(&x.devs[k]->be.ep, on);
-            any |= dev_queues(x.devs[k], false, on);
-        }
+        if (x.devs[k] && x.devs[k]->connected)
+            any |= dev_spin(x.devs[k], on ? SPIN_START : SPIN_END);
     return any;
 }
 
@@ -532,7 +528,7 @@ bool xen_backend_poll(void)
             any = true;
         }
         /* Requests added while we spin come with no EVENT_AVAIL. */
-        if (d && d->connected && dev_queues(d, true, false))
+        if (d && d->connected && dev_spin(d, SPIN_LOOK))
             any = true;
     }
     return any;

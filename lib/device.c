@@ -434,34 +434,55 @@ void vmsg_dev_serve_later(struct vmsg_dev *dev)
             dev->ops->queue_notify(dev->model, i);
 }
 
-bool vmsg_dev_set_polled(struct vmsg_dev *dev, bool on)
+/* Serve each set-up queue that has requests since it went quiet: found
+ * by giving it notifications back (@unpoll: the spin ends) or by the
+ * spin's look. */
+static bool serve_quiet_queues(struct vmsg_dev *dev, bool unpoll)
 {
     bool any = false;
     uint32_t i;
 
-    dev->polled = on;
-    for (i = 0; i < dev->desc.num_queues; i++)
-        if (dev->queues[i].size && vmsg_vq_set_polled(&dev->queues[i].vq, on) &&
-            queue_serves(dev, i)) {
-            dev->ops->queue_notify(dev->model, i);
-            any = true;
-        }
+    for (i = 0; i < dev->desc.num_queues; i++) {
+        struct vmsg_vq *vq = &dev->queues[i].vq;
+
+        if (!dev->queues[i].size ||
+            !(unpoll ? vmsg_vq_set_polled(vq, false) : vmsg_vq_quiet_pending(vq)) ||
+            !queue_serves(dev, i))
+            continue;
+        if (!unpoll)
+            dev->stats.avail_polled++;
+        dev->ops->queue_notify(dev->model, i);
+        any = true;
+    }
     return any;
+}
+
+bool vmsg_dev_set_polled(struct vmsg_dev *dev, bool on)
+{
+    uint32_t i;
+
+    dev->polled = on;
+    if (!on)
+        return serve_quiet_queues(dev, true);
+    for (i = 0; i < dev->desc.num_queues; i++)
+        if (dev->queues[i].size)
+            vmsg_vq_set_polled(&dev->queues[i].vq, true);
+    return false;
+}
+
+bool vmsg_dev_quiet_pending(const struct vmsg_dev *dev)
+{
+    uint32_t i;
+
+    for (i = 0; i < dev->desc.num_queues; i++)
+        if (dev->queues[i].size && vmsg_vq_quiet_pending(&dev->queues[i].vq))
+            return true;
+    return false;
 }
 
 bool vmsg_dev_poll_queues(struct vmsg_dev *dev)
 {
-    bool any = false;
-    uint32_t i;
-
-    for (i = 0; i < dev->desc.num_queues; i++)
-        if (dev->queues[i].size && vmsg_vq_quiet_pending(&dev->queues[i].vq) &&
-            queue_serves(dev, i)) {
-            dev->stats.avail_polled++;
-            dev->ops->queue_notify(dev->model, i);
-            any = true;
-        }
-    return any;
+    return serve_quiet_queues(dev, false);
 }
 
 typedef int handler_fn(struct vmsg_dev *, const struct vmsg *, struct vmsg *);

@@ -164,10 +164,12 @@ void vmsg_dev_serve_later(struct vmsg_dev *dev);
  * vmsg_dev_set_polled(dev, false), which gives the queues their
  * notifications back and serves those that got requests meanwhile.  A
  * queue the driver sets up meanwhile is polled from the start.  Both
- * return true if a queue was served.
+ * return true if a queue was served.  vmsg_dev_quiet_pending() only
+ * looks: whether vmsg_dev_poll_queues() would find a queue to serve.
  */
 bool vmsg_dev_set_polled(struct vmsg_dev *dev, bool on);
 bool vmsg_dev_poll_queues(struct vmsg_dev *dev);
+bool vmsg_dev_quiet_pending(const struct vmsg_dev *dev);
 
 /* Send EVENT_USED for @vq if the ring asks for it (or, with a hold set,
  * perhaps later: vmsg_dev_hold_tick()).  0 or -errno. */
