@@ -16,6 +16,7 @@ err=$(sed -n 's/^# ERROR: *//p' check.out | tail -n 1)
 pass=${pass:-0}; fail=$(( ${fail:-0} + ${err:-0} ))
 [ -n "$(sed -n 's/^# TOTAL: *//p' check.out)" ] || { tail -n 40 check.out; fail=$((fail + 1)); }
 grep -E '^(FAIL|ERROR):' check.out || true
+[ "$fail" -eq 0 ] || "$top/scripts/failed-diag.sh" tests
 echo "make check: $pass passed, $fail failed"
 # suite NAME OUT: count a Xen-in-QEMU run's "N passed, N failed" (its last
 # line in OUT; none counts as one failure).
