@@ -348,8 +348,10 @@ static int h_set_vqueue(struct vmsg_dev *dev, const struct vmsg *req,
     if (!(dev->status & VIRTIO_STATUS_FEATURES_OK) ||
         (dev->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
         return -EPERM;
-    if (v->index >= dev->desc.num_queues ||
-        v->size > dev->desc.queue_max_size || (v->size & (v->size - 1)))
+    /* A split ring's size is a power of two, a packed one's any. */
+    if (v->index >= dev->desc.num_queues || v->size > dev->desc.queue_max_size ||
+        (!(dev->driver_features & VIRTIO_BIT(VIRTIO_F_RING_PACKED)) &&
+         (v->size & (v->size - 1))))
         return -EINVAL;
     q = &dev->queues[v->index];
     if (q->size && dev->started)

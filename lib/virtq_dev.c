@@ -1,27 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device-side split virtqueue: everything in the rings is hostile.
- * Each shared field is read once (volatile) into a local, then checked.
+ * Device-side virtqueue: the calls, split rings and what both ring formats
+ * share (packed rings: virtq_packed.c).  Everything in the rings is
+ * hostile: each shared field is read once (volatile) into a local, then
+ * checked.
  */
-#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "virtio-msg/bus.h"
-#include "virtio-msg/virtq.h"
+#include "virtq_int.h"
 
-#define VQ_MAX_NUM 32768u
-
-static inline uint16_t rd16(const volatile uint16_t *p)
-{
-    return le16toh(*p);
-}
-
-static inline void wr16(volatile uint16_t *p, uint16_t v)
-{
-    *p = htole16(v);
-}
+#define rd16 vq_rd16
+#define wr16 vq_wr16
 
 /* used->ring[num] holds avail_event (EVENT_IDX). */
 static volatile uint16_t *avail_event(struct vmsg_vq *vq)
@@ -30,8 +21,8 @@ static volatile uint16_t *avail_event(struct vmsg_vq *vq)
                                  8u * vq->num);
 }
 
-static bool map_whole(const struct vmsg_vq_mem *mem, uint64_t addr,
-                      uint64_t len, bool write, void **out)
+bool vq_map_whole(const struct vmsg_vq_mem *mem, uint64_t addr, uint64_t len,
+                  bool write, void **out)
 {
     size_t got = (size_t)len;
     void *p;
@@ -50,7 +41,7 @@ static bool map_whole(const struct vmsg_vq_mem *mem, uint64_t addr,
     return true;
 }
 
-static void unmap_ring(struct vmsg_vq *vq, volatile void *p, uint64_t len)
+void vq_unmap_ring(struct vmsg_vq *vq, volatile void *p, uint64_t len)
 {
     if (p && vq->mem.unmap)
         vq->mem.unmap(vq->mem.ctx, (void *)(uintptr_t)p, (size_t)len);
@@ -61,10 +52,12 @@ void vmsg_vq_reset(struct vmsg_vq *vq)
     uint32_t epoch = vq->epoch;
     struct vmsg_vq_mem mem = vq->mem;
 
-    if (vq->num) {
-        unmap_ring(vq, vq->desc, vring_desc_size(vq->num));
-        unmap_ring(vq, vq->avail, vring_avail_size(vq->num));
-        unmap_ring(vq, vq->used, vring_used_size(vq->num));
+    if (vq->num && vq->packed) {
+        vq_packed_unmap(vq);
+    } else if (vq->num) {
+        vq_unmap_ring(vq, vq->desc, vring_desc_size(vq->num));
+        vq_unmap_ring(vq, vq->avail, vring_avail_size(vq->num));
+        vq_unmap_ring(vq, vq->used, vring_used_size(vq->num));
     }
     memset(vq, 0, sizeof(*vq));
     vq->mem = mem;
@@ -77,17 +70,28 @@ int vmsg_vq_setup(struct vmsg_vq *vq, const struct vmsg_vq_mem *mem,
 {
     void *d = NULL, *a = NULL, *u = NULL;
 
+    int rc;
+
     vmsg_vq_reset(vq);
     vq->mem = *mem;
+    if (features & VIRTIO_BIT(VIRTIO_F_RING_PACKED)) {
+        if ((rc = vq_packed_setup(vq, mem, num, desc, avail, used)))
+            return rc;
+        vq->event_idx = features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+        vq->indirect = features & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
+        vq_packed_set_event(vq, true);
+        vq->ready = true;
+        return 0;
+    }
     if (num == 0 || num > VQ_MAX_NUM || (num & (num - 1)))
         return -EINVAL;
     if (desc % 16 || avail % 2 || used % 4)
         return -EINVAL;
-    if (!map_whole(mem, desc, vring_desc_size(num), false, &d))
+    if (!vq_map_whole(mem, desc, vring_desc_size(num), false, &d))
         goto fault;
-    if (!map_whole(mem, avail, vring_avail_size(num), true, &a))
+    if (!vq_map_whole(mem, avail, vring_avail_size(num), true, &a))
         goto fault;
-    if (!map_whole(mem, used, vring_used_size(num), true, &u))
+    if (!vq_map_whole(mem, used, vring_used_size(num), true, &u))
         goto fault;
     vq->num = num;
     vq->desc = d;
@@ -110,7 +114,7 @@ fault:
     return -EFAULT;
 }
 
-static void release_iovs(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
+void vq_release_iovs(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
 {
     unsigned i, n = (unsigned)e->out_num + e->in_num;
 
@@ -123,10 +127,10 @@ static void release_iovs(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
     e->out_num = e->in_num = 0;
 }
 
-static int fail(struct vmsg_vq *vq, struct vmsg_vq_elem *e, const char *why)
+int vq_fail(struct vmsg_vq *vq, struct vmsg_vq_elem *e, const char *why)
 {
     if (e)
-        release_iovs(vq, e);
+        vq_release_iovs(vq, e);
     if (!vq->broken)
         vq->why = why;
     vq->broken = true;
@@ -142,28 +146,17 @@ static void read_desc(const volatile struct vring_desc *src,
     dst->next = le16toh(src->next);
 }
 
-/*
- * A request's buffers, every descriptor read and checked before any is
- * mapped, so a bus can map them all with one call.  On the stack: 12 KiB.
- */
-struct chain {
-    unsigned n, out;                 /* ranges; the readable ones come first */
-    struct vmsg_dma_range r[VMSG_VQ_MAX_IOV];
-};
-
-static const char *add_range(struct chain *c, const struct vring_desc *d)
+const char *vq_add_range(struct vq_chain *c, uint64_t addr, uint32_t len, bool write)
 {
-    bool write = d->flags & VRING_DESC_F_WRITE;
-
-    if (d->len == 0)
+    if (len == 0)
         return "zero-length descriptor";
-    if (d->addr + d->len < d->addr)
+    if (addr + len < addr)
         return "descriptor address overflows";
     if (!write && c->n > c->out)
         return "readable descriptor after a writable one";
     if (c->n >= VMSG_VQ_MAX_IOV)
         return "too many buffer pieces";
-    c->r[c->n++] = (struct vmsg_dma_range){ d->addr, d->len, write };
+    c->r[c->n++] = (struct vmsg_dma_range){ addr, len, write };
     if (!write)
         c->out++;
     return NULL;
@@ -206,8 +199,8 @@ static const char *map_range(struct vmsg_vq *vq, struct vmsg_vq_elem *e,
     return NULL;
 }
 
-static const char *map_chain(struct vmsg_vq *vq, struct vmsg_vq_elem *e,
-                             const struct chain *c)
+const char *vq_map_chain(struct vmsg_vq *vq, struct vmsg_vq_elem *e,
+                         const struct vq_chain *c)
 {
     const char *why = NULL;
     unsigned i;
@@ -230,27 +223,20 @@ static const char *map_chain(struct vmsg_vq *vq, struct vmsg_vq_elem *e,
     return why;
 }
 
-/* Copy an indirect table out of driver memory (it may span mappings). */
-static const char *copy_indirect(struct vmsg_vq *vq, const struct vring_desc *d,
-                                 struct vring_desc **table, uint32_t *count)
+const char *vq_copy_table(struct vmsg_vq *vq, uint64_t addr, uint32_t len, uint8_t **out)
 {
-    uint64_t addr = d->addr, left = d->len;
+    uint64_t left = len;
     uint8_t *buf, *pos;
-    uint32_t i;
 
-    if (!vq->indirect)
-        return "indirect descriptor not negotiated";
-    if (d->flags & VRING_DESC_F_NEXT)
-        return "indirect descriptor with NEXT";
-    if (d->len == 0 || d->len % 16 || d->len / 16 > VQ_MAX_NUM)
+    if (len == 0 || len % 16 || len / 16 > VQ_MAX_NUM)
         return "bad indirect table length";
     if (addr + left < addr)
         return "indirect table address overflows";
-    buf = malloc(d->len);
+    buf = malloc(len);
     if (!buf)
         return "out of memory for indirect table";
     pos = buf;
-    while (left) {
+    while (left) {                   /* it may span mappings */
         size_t got = (size_t)left;
         void *p = vq->mem.map(vq->mem.ctx, addr, &got, false);
 
@@ -267,6 +253,24 @@ static const char *copy_indirect(struct vmsg_vq *vq, const struct vring_desc *d,
         addr += got;
         left -= got;
     }
+    *out = buf;
+    return NULL;
+}
+
+/* A split ring's indirect table, copied out and byte-swapped. */
+static const char *copy_indirect(struct vmsg_vq *vq, const struct vring_desc *d,
+                                 struct vring_desc **table, uint32_t *count)
+{
+    uint8_t *buf = NULL;
+    const char *why;
+    uint32_t i;
+
+    if (!vq->indirect)
+        return "indirect descriptor not negotiated";
+    if (d->flags & VRING_DESC_F_NEXT)
+        return "indirect descriptor with NEXT";
+    if ((why = vq_copy_table(vq, d->addr, d->len, &buf)))
+        return why;
     *count = d->len / 16;
     *table = (struct vring_desc *)buf;
     for (i = 0; i < *count; i++) {
@@ -279,7 +283,7 @@ static const char *copy_indirect(struct vmsg_vq *vq, const struct vring_desc *d,
     return NULL;
 }
 
-static const char *walk_indirect(struct vmsg_vq *vq, struct chain *c,
+static const char *walk_indirect(struct vmsg_vq *vq, struct vq_chain *c,
                                  const struct vring_desc *d)
 {
     struct vring_desc *table = NULL;
@@ -297,7 +301,7 @@ static const char *walk_indirect(struct vmsg_vq *vq, struct chain *c,
             why = "nested indirect descriptor";
             break;
         }
-        why = add_range(c, t);
+        why = vq_add_range(c, t->addr, t->len, t->flags & VRING_DESC_F_WRITE);
         if (why || !(t->flags & VRING_DESC_F_NEXT))
             break;
         if (t->next >= count) {
@@ -316,7 +320,7 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
     uint16_t avail_idx, head, idx;
     uint32_t steps = 0;
     const char *why = NULL;
-    struct chain c;
+    struct vq_chain c;
 
     e->out_num = e->in_num = 0;
     e->out_len = e->in_len = 0;
@@ -324,10 +328,12 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
     c.n = c.out = 0;
     if (vq->broken || !vq->ready)
         return vq->broken ? -EIO : 0;
+    if (vq->packed)
+        return vq_packed_pop(vq, e, &c);
 
     avail_idx = rd16(&vq->avail->idx);
     if ((uint16_t)(avail_idx - vq->last_avail) > vq->num)
-        return fail(vq, NULL, "avail index moved by more than the ring size");
+        return vq_fail(vq, NULL, "avail index moved by more than the ring size");
     if (avail_idx == vq->last_avail)
         return 0;
     /* Read the ring entry and descriptors only after the index. */
@@ -335,7 +341,7 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
 
     head = rd16(&vq->avail->ring[vq->last_avail % vq->num]);
     if (head >= vq->num)
-        return fail(vq, NULL, "avail ring head out of range");
+        return vq_fail(vq, NULL, "avail ring head out of range");
 
     idx = head;
     for (;;) {
@@ -354,7 +360,7 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
             why = walk_indirect(vq, &c, &d);
             break;
         }
-        why = add_range(&c, &d);
+        why = vq_add_range(&c, d.addr, d.len, d.flags & VRING_DESC_F_WRITE);
         if (why || !(d.flags & VRING_DESC_F_NEXT))
             break;
         if (d.next >= vq->num) {
@@ -364,11 +370,12 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
         idx = d.next;
     }
     if (!why)
-        why = map_chain(vq, e, &c);
+        why = vq_map_chain(vq, e, &c);
     if (why)
-        return fail(vq, e, why);
+        return vq_fail(vq, e, why);
 
     e->head = head;
+    e->ndesc = 1;
     e->epoch = vq->epoch;
     vq->last_avail++;
     vq->inflight++;
@@ -381,7 +388,7 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
 
 void vmsg_vq_discard(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
 {
-    release_iovs(vq, e);
+    vq_release_iovs(vq, e);
 }
 
 void vmsg_vq_push(struct vmsg_vq *vq, struct vmsg_vq_elem *e, uint32_t len)
@@ -389,12 +396,18 @@ void vmsg_vq_push(struct vmsg_vq *vq, struct vmsg_vq_elem *e, uint32_t len)
     volatile struct vring_used_elem *u;
 
     if (e->epoch != vq->epoch || !vq->ready || vq->broken) {
-        release_iovs(vq, e);
+        vq_release_iovs(vq, e);
         return;
     }
     if (len > e->in_len)
         len = (uint32_t)e->in_len;
-    release_iovs(vq, e);
+    vq_release_iovs(vq, e);
+    if (vq->inflight)
+        vq->inflight--;
+    if (vq->packed) {
+        vq_packed_push(vq, e, len);
+        return;
+    }
     u = &vq->used->ring[vq->used_idx % vq->num];
     u->id = htole32(e->head);
     u->len = htole32(len);
@@ -402,8 +415,6 @@ void vmsg_vq_push(struct vmsg_vq *vq, struct vmsg_vq_elem *e, uint32_t len)
     /* The entry must be visible before the index that publishes it. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
     wr16(&vq->used->idx, vq->used_idx);
-    if (vq->inflight)
-        vq->inflight--;
 }
 
 bool vmsg_vq_should_notify(struct vmsg_vq *vq)
@@ -413,6 +424,8 @@ bool vmsg_vq_should_notify(struct vmsg_vq *vq)
 
     if (!vq->ready || vq->broken)
         return false;
+    if (vq->packed)
+        return vq_packed_should_notify(vq);
     /* Our used->idx store must be ordered before reading the driver's flag. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (!vq->event_idx)
@@ -429,14 +442,16 @@ uint16_t vmsg_vq_driver_pending(const struct vmsg_vq *vq)
 {
     uint16_t n;
 
-    if (!vq->ready || vq->broken || !vq->event_idx)
-        return 0;
+    if (!vq->ready || vq->broken || !vq->event_idx || vq->packed)
+        return 0;                    /* packed: not worked out, unknown */
     n = vq->last_avail - rd16(&vq->avail->ring[vq->num]);
     return n > vq->num ? 0 : n;      /* the driver's word: at most a ring */
 }
 
 static bool avail_pending(const struct vmsg_vq *vq)
 {
+    if (vq->packed)
+        return vq_packed_avail_pending(vq);
     return rd16(&vq->avail->idx) != vq->last_avail;
 }
 
@@ -448,7 +463,9 @@ bool vmsg_vq_set_notification(struct vmsg_vq *vq, bool enable)
     if (vq->quieted)                 /* the owner's spin looks instead */
         return avail_pending(vq);
     vq->notify_off = !enable;
-    if (vq->event_idx) {
+    if (vq->packed) {
+        vq_packed_set_event(vq, enable);
+    } else if (vq->event_idx) {
         if (enable)
             wr16(avail_event(vq), vq->last_avail);
     } else {

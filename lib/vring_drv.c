@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Driver-side split ring.  The device is untrusted too: free-list links and
+ * Driver-side split ring (packed: vring_packed.c, behind the same calls).  The device is untrusted too: free-list links and
  * chain lengths live in private arrays, and used entries are accepted only
  * for heads we handed out.
  */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "virtio-msg/virtq.h"
+#include "vring_int.h"
 
 #define USED_ALIGN 64u
 
@@ -77,6 +77,8 @@ int vmsg_vring_add(struct vmsg_vring *vr, const struct vmsg_sg *sg,
     unsigned total = out + in, i;
     uint16_t head, idx;
 
+    if (vr->packed)
+        return vring_packed_add(vr, sg, out, in, token);
     if (vr->broken)
         return -EIO;
     if (total == 0 || !token)
@@ -118,6 +120,8 @@ int vmsg_vring_add_indirect(struct vmsg_vring *vr, const struct vmsg_sg *sg,
     unsigned total = out + in, i;
     struct vmsg_sg one;
 
+    if (vr->packed)
+        return vring_packed_add_indirect(vr, sg, out, in, token, table, table_addr);
     if (total == 0 || total > 32768 || !table)
         return -EINVAL;
     for (i = 0; i < total; i++) {
@@ -162,6 +166,8 @@ bool vmsg_vring_kick_prepare(struct vmsg_vring *vr)
     uint16_t old = vr->kicked_idx, now = vr->avail_idx;
     bool need;
 
+    if (vr->packed)
+        return vring_packed_kick_prepare(vr);
     /* avail->idx store before reading the device's suppression state. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (vr->event_idx) {
@@ -196,6 +202,8 @@ void *vmsg_vring_get_used(struct vmsg_vring *vr, uint32_t *len)
     uint32_t id;
     void *token;
 
+    if (vr->packed)
+        return vring_packed_get_used(vr, len);
     if (vr->broken)
         return NULL;
     used_idx = dev_word(&vr->used->idx);
@@ -223,12 +231,18 @@ void *vmsg_vring_get_used(struct vmsg_vring *vr, uint32_t *len)
 
 void vmsg_vring_disable_cb(struct vmsg_vring *vr)
 {
+    if (vr->packed) {
+        vring_packed_disable_cb(vr);
+        return;
+    }
     if (!vr->event_idx)
         vr->avail->flags = htole16(VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 bool vmsg_vring_enable_cb(struct vmsg_vring *vr)
 {
+    if (vr->packed)
+        return vring_packed_enable_cb(vr);
     if (vr->event_idx)
         vr->avail->ring[vr->num] = htole16(vr->last_used);
     else

@@ -12,10 +12,10 @@ TEST_LIBS = libvirtio-msg.la $(CHECK_LIBS)
 HARNESS = tests/harness.c tests/harness.h
 
 if HAVE_CHECK
-check_PROGRAMS += tests/check_codec tests/check_transport tests/check_virtq \
+check_PROGRAMS += tests/check_codec tests/check_transport tests/check_virtq tests/check_virtq_packed \
 	tests/check_checklist tests/check_grant_pool tests/check_page_index \
 	tests/check_poll_window tests/check_msg_ring
-TESTS += tests/check_codec tests/check_transport tests/check_virtq \
+TESTS += tests/check_codec tests/check_transport tests/check_virtq tests/check_virtq_packed \
 	tests/check_checklist tests/check_grant_pool tests/check_page_index \
 	tests/check_poll_window tests/check_msg_ring
 
@@ -46,6 +46,9 @@ tests_check_checklist_LDADD = $(TEST_LIBS)
 tests_check_virtq_SOURCES = tests/check_virtq.c $(HARNESS)
 tests_check_virtq_CFLAGS = $(TEST_CFLAGS)
 tests_check_virtq_LDADD = $(TEST_LIBS)
+tests_check_virtq_packed_SOURCES = tests/check_virtq_packed.c $(HARNESS)
+tests_check_virtq_packed_CFLAGS = $(TEST_CFLAGS)
+tests_check_virtq_packed_LDADD = $(TEST_LIBS)
 endif
 
 # Fuzz harnesses: built with gcc as corpus replayers for make check;
@@ -114,10 +117,10 @@ TESTS += tests/integration/net.sh
 EXTRA_DIST += tests/integration/net.sh tests/integration/tap.sh
 TESTS += tests/integration/restart.sh tests/integration/kill-frontend.sh tests/integration/blk-mq.sh \
 	tests/integration/hostile.sh tests/integration/store.sh tests/integration/backend-variants.sh tests/integration/polling.sh \
-	tests/integration/blk-batch.sh tests/integration/fleet.sh
+	tests/integration/blk-batch.sh tests/integration/fleet.sh tests/integration/packed.sh
 EXTRA_DIST += tests/integration/restart.sh tests/integration/kill-frontend.sh tests/integration/blk-mq.sh \
 	tests/integration/hostile.sh tests/integration/store.sh tests/integration/backend-variants.sh tests/integration/polling.sh \
-	tests/integration/blk-batch.sh tests/integration/fleet.sh
+	tests/integration/blk-batch.sh tests/integration/fleet.sh tests/integration/packed.sh
 if HAVE_XEN
 TESTS += tests/integration/xl-config.sh
 endif

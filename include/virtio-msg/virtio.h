@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Virtio core facts used by the transport and the device models: status
- * bits, reserved feature bits, device ids and the split ring layout (virtio
- * 1.2 §2.1, §2.7, §5, §6).  All ring fields are little-endian (VERSION_1).
+ * bits, reserved feature bits, device ids and the split and packed ring
+ * layouts (virtio 1.2 §2.1, §2.7, §2.8, §5, §6).  All ring fields are little-endian (VERSION_1).
  */
 #ifndef VIRTIO_MSG_VIRTIO_H
 #define VIRTIO_MSG_VIRTIO_H
@@ -91,5 +91,39 @@ static inline int vring_need_event(uint16_t event_idx, uint16_t new_idx,
 {
     return (uint16_t)(new_idx - event_idx - 1) < (uint16_t)(new_idx - old_idx);
 }
+
+/*
+ * Packed ring (§2.8): one ring of descriptors that the driver makes
+ * available and the device marks used in place, each side with a wrap
+ * counter that starts at 1.  A descriptor is available when its AVAIL bit
+ * equals the driver's wrap counter and its USED bit does not; used when
+ * both equal the device's.  NEXT, WRITE and INDIRECT are the split ring's
+ * bits; a chain's descriptors follow each other in the ring, an indirect
+ * table's in the table (only WRITE counts there).
+ */
+#define VRING_PACKED_DESC_F_AVAIL  (1u << 7)
+#define VRING_PACKED_DESC_F_USED   (1u << 15)
+
+struct vring_packed_desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t id;       /* buffer id: the driver's, echoed in the used one */
+    uint16_t flags;
+};
+
+/* Event suppression: the driver area is the driver's (when the device
+ * should send used-buffer notifications), the device area the device's. */
+#define VRING_PACKED_EVENT_F_ENABLE   0
+#define VRING_PACKED_EVENT_F_DISABLE  1
+#define VRING_PACKED_EVENT_F_DESC     2   /* at off_wrap (EVENT_IDX) */
+#define VRING_PACKED_EVENT_WRAP_SHIFT 15
+
+struct vring_packed_event {
+    uint16_t off_wrap; /* descriptor offset, bit 15 its wrap counter */
+    uint16_t flags;
+};
+
+_Static_assert(sizeof(struct vring_packed_desc) == 16, "packed desc is 16 bytes");
+_Static_assert(sizeof(struct vring_packed_event) == 4, "packed event is 4 bytes");
 
 #endif /* VIRTIO_MSG_VIRTIO_H */

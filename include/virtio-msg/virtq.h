@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Split virtqueue helpers for both sides.
+ * Virtqueue helpers for both sides: split rings, and on the device side
+ * packed rings too (VIRTIO_F_RING_PACKED, lib/virtq_packed.c) behind the
+ * same calls.
  *
  * Device side (struct vmsg_vq): walks rings written by an untrusted driver.
  * Ring memory and buffers are reached only through a map callback (the bus's
@@ -44,7 +46,8 @@ struct vmsg_vq_mem {
 
 /* One popped request: readable pieces first, then writable ones. */
 struct vmsg_vq_elem {
-    uint16_t head;
+    uint16_t head;             /* split: chain head; packed: buffer id */
+    uint16_t ndesc;            /* packed: ring descriptors the chain took */
     uint16_t out_num;          /* iov[0 .. out_num) driver -> device */
     uint16_t in_num;           /* iov[out_num .. out_num+in_num) device -> driver */
     uint32_t epoch;            /* queue epoch at pop; stale after a reset */
@@ -73,15 +76,24 @@ struct vmsg_vq {
     volatile struct vring_desc *desc;
     volatile struct vring_avail *avail;
     volatile struct vring_used *used;
+    /* Packed ring (VIRTIO_F_RING_PACKED): last_avail and used_idx are
+     * offsets into it, each with its wrap counter. */
+    bool packed;
+    bool avail_wrap, used_wrap, signalled_wrap;
+    volatile struct vring_packed_desc *pdesc;
+    volatile struct vring_packed_event *drv_event;  /* driver area: read */
+    volatile struct vring_packed_event *dev_event;  /* device area: ours */
     struct vmsg_vq_mem mem;
 };
 
 /**
  * vmsg_vq_setup - map the rings of a queue the driver configured.
- * @features: negotiated features (EVENT_IDX and INDIRECT_DESC are used).
+ * @features: negotiated features (EVENT_IDX, INDIRECT_DESC and RING_PACKED
+ * are used).  With RING_PACKED @desc is the ring, @avail the driver area
+ * and @used the device area (event suppression).
  *
- * Returns 0, -EINVAL for a size that is not a power of two in 1..32768 or a
- * misaligned ring, -EFAULT if a ring cannot be mapped whole.
+ * Returns 0, -EINVAL for a size out of 1..32768 (split: not a power of
+ * two) or a misaligned ring, -EFAULT if a ring cannot be mapped whole.
  */
 int vmsg_vq_setup(struct vmsg_vq *vq, const struct vmsg_vq_mem *mem,
                   uint16_t num, uint64_t desc, uint64_t avail, uint64_t used,
@@ -158,6 +170,14 @@ struct vmsg_vring {
     void **token;              /* per head: caller's token, NULL if free */
     uint16_t *chain_len;       /* per head: descriptors in the chain */
     uint16_t *next;            /* private copy of the free/chain links */
+    /* Packed ring (vmsg_vring_init_packed()): heads are buffer ids, the
+     * free list is one of ids, avail_idx, kicked_idx and last_used are
+     * ring offsets with their wrap counters. */
+    bool packed;
+    bool avail_wrap, kicked_wrap, used_wrap;
+    struct vring_packed_desc *pdesc;
+    struct vring_packed_event *drv_event;  /* ours */
+    struct vring_packed_event *dev_event;  /* the device's */
 };
 
 /* Bytes of DMA memory a ring of @num entries needs (one block). */
@@ -170,6 +190,14 @@ size_t vmsg_vring_mem_size(uint16_t num);
 int vmsg_vring_init(struct vmsg_vring *vr, void *mem, uint64_t addr,
                     uint16_t num, bool event_idx);
 void vmsg_vring_destroy(struct vmsg_vring *vr);
+
+/* The same for a packed ring (VIRTIO_F_RING_PACKED negotiated): any size
+ * in 1..32768; desc_addr, avail_addr and used_addr are then the ring, the
+ * driver area and the device area for SET_VQUEUE.  Every call below
+ * works on either. */
+size_t vmsg_vring_packed_mem_size(uint16_t num);
+int vmsg_vring_init_packed(struct vmsg_vring *vr, void *mem, uint64_t addr,
+                           uint16_t num, bool event_idx);
 
 /**
  * vmsg_vring_add - expose @out readable then @in writable pieces.

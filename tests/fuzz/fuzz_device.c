@@ -77,7 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct vmsg_dev_desc desc = {
         .device_id = 4, .features = VIRTIO_BIT(VIRTIO_F_VERSION_1) |
-                     VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC),
+                     VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
+                     VIRTIO_BIT(VIRTIO_F_RING_PACKED),   /* the driver's choice */
         .config_size = 32, .num_queues = 2, .queue_max_size = 64,
     };
     struct vmsg_loop l;

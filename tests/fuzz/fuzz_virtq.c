@@ -3,7 +3,8 @@
  * Fuzz the device-side virtqueue walker over hostile driver memory.
  * Input: byte 0 = log2 ring size (mod 9), byte 1 = flags (bit 0 EVENT_IDX,
  * bit 1 INDIRECT, bit 2 page-split mappings, bit 3 a bus that maps a
- * request's buffers in one call), the rest is copied into
+ * request's buffers in one call, bit 4 a packed ring, whose size is then
+ * 1 + byte 0 + 256 * (bit 5), not a power of two), the rest is copied into
  * driver memory where the rings and buffers live.  Property: no crash, no
  * over-read, every mapping released.  Buffers may overlap the rings: the
  * harness scribbles over every buffer it is given, as a racing driver
@@ -89,6 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2)
         return 0;
     num = (uint16_t)(1u << (data[0] % 9));
+    if (data[1] & 16) {
+        features |= VIRTIO_BIT(VIRTIO_F_RING_PACKED);
+        num = (uint16_t)(1u + data[0] + (data[1] & 32 ? 256u : 0));
+    }
     if (data[1] & 1)
         features |= VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
     if (data[1] & 2)
@@ -106,9 +111,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&vq, 0, sizeof(vq));
     /* rings at the start of the region, buffers anywhere in it */
     if (vmsg_vq_setup(&vq, &mem, num, base, base + 16u * num,
-                      base + ((16u * num + 6 + 2u * num + 3) & ~3u),
+                      (features & VIRTIO_BIT(VIRTIO_F_RING_PACKED))
+                          ? base + 16u * num + 4
+                          : base + ((16u * num + 6 + 2u * num + 3) & ~3u),
                       features) == 0) {
         for (i = 0; i <= num; i++) {
+            /* notifications off and on as a model serving it does */
+            if (!vmsg_vq_set_notification(&vq, i % 2 == 0) && i % 2 == 0 && i)
+                break;
             r = vmsg_vq_pop(&vq, &elem);
             if (r <= 0)
                 break;

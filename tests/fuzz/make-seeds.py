@@ -70,7 +70,30 @@ def virtq_seeds():
     loop = ring_image(16, [(BASE + 1024, 8, NEXT, 1), (BASE + 1024, 8, NEXT, 0)], [0])
     many = ring_image(16, [(BASE + 1024 + 16 * i, 16, NEXT if i < 7 else WRITE, i + 1) for i in range(8)], [0, 0])
     return [bytes([4, 3]) + good, bytes([4, 7]) + indirect, bytes([4, 1]) + loop,
-            bytes([4, 0]) + many, bytes([0, 0]) + good[:64]]
+            bytes([4, 0]) + many, bytes([0, 0]) + good[:64]] + packed_seeds()
+
+
+def packed_image(num, descs, mem_size=4096, fill=None):
+    """A packed ring at offset 0, event areas after it (fuzz_virtq's layout)."""
+    mem = bytearray(mem_size)
+    for i, (addr, ln, bid, flags) in enumerate(descs):
+        struct.pack_into("<QIHH", mem, 16 * i, addr, ln, bid, flags)
+    for off, data in (fill or []):
+        mem[off:off + len(data)] = data
+    return bytes(mem)
+
+
+def packed_seeds():
+    NEXT, WRITE, INDIRECT, AV = 1, 2, 4, 1 << 7
+    # byte 0: size - 1; byte 1: bit 4 packed, bits 0/1 EVENT_IDX/INDIRECT
+    chain = packed_image(12, [(BASE + 1024, 100, 3, AV | NEXT), (BASE + 2048, 50, 3, AV | WRITE),
+                              (BASE + 2100, 8, 4, AV)])
+    table = struct.pack("<QIHH", BASE + 3000, 10, 0, 0) + struct.pack("<QIHH", BASE + 3100, 10, 0, WRITE)
+    indirect = packed_image(12, [(BASE + 2000, 32, 1, AV | INDIRECT)], fill=[(2000, table)])
+    wraps = packed_image(5, [(BASE + 1024 + 64 * i, 16, i, AV | (NEXT if i % 2 == 0 else WRITE))
+                             for i in range(5)])
+    return [bytes([11, 16 | 3]) + chain, bytes([11, 16 | 2 | 8]) + indirect,
+            bytes([4, 16 | 1 | 4]) + wraps]
 
 
 def device_seeds():
@@ -90,7 +113,17 @@ def device_seeds():
         msg(0, 0x0B, L("<I", 0)), msg(0, 0x08, L("<I", 0)),
     ]) + b"\x00"
     mem = ring_image(16, [(BASE + 1024, 100, 1, 1), (BASE + 2048, 50, 2, 0)], [0])
-    return [init + mem, init[:40], rec(msg(2, 0x03, L("<I", 5))) + rec(msg(0, 0x0D))]
+    # The same with a packed ring of 12 (VERSION_1 | RING_PACKED in the high word).
+    pfeats = L("<III", 0, 2, (1 << 29)) + L("<I", 1 | 4)
+    pinit = b"".join(rec(m) for m in [
+        msg(0, 0x08, L("<I", 1)), msg(0, 0x08, L("<I", 3)),
+        msg(0, 0x04, pfeats), msg(0, 0x08, L("<I", 11)),
+        msg(0, 0x0A, L("<IIIIQQQ", 0, 0, 12, 0, BASE, BASE + 192, BASE + 196)),
+        msg(0, 0x08, L("<I", 15)), msg(0, 0x41, L("<II", 0, 0)),
+    ]) + b"\x00"
+    pmem = packed_image(12, [(BASE + 1024, 100, 5, (1 << 7) | 1), (BASE + 2048, 50, 5, (1 << 7) | 2)])
+    return [init + mem, init[:40], rec(msg(2, 0x03, L("<I", 5))) + rec(msg(0, 0x0D)),
+            pinit + pmem]
 
 
 write("decode", decode_seeds())

@@ -11,7 +11,7 @@ cc=${FUZZ_CC:-clang}
 mkdir -p "$work"
 libsrc="$src/lib/msg_kinds.c $src/lib/msg_codec.c $src/lib/bus.c $src/lib/bus_serve.c
   $src/lib/bus_msgs.c $src/lib/driver.c $src/lib/driver_config.c $src/lib/device.c
-  $src/lib/virtq_dev.c $src/lib/vring_drv.c $src/lib/poll_window.c $src/bus/loop/loop_bus.c $src/tools/msg_json.c
+  $src/lib/virtq_dev.c $src/lib/virtq_packed.c $src/lib/vring_drv.c $src/lib/vring_packed.c $src/lib/poll_window.c $src/bus/loop/loop_bus.c $src/tools/msg_json.c
   $src/bus/common/msg_ring.c $src/bus/common/ring_ep.c $src/bus/common/grant_pool.c $src/bus/common/page_index.c
   $src/tools/xl_entry.c $src/bus/host/store_core.c"
 # The xenstore-input harness needs the Xen headers (not the libraries).
