@@ -75,14 +75,25 @@ static const struct {
 int model_create(struct model *m, const char *type, const struct model_opts *o,
                  const struct model_env *env, char *err, size_t errlen)
 {
+    const char *v = opt_get(o, "packed");
+    int packed = v ? opt_bool(v) : 0, rc;
     unsigned i;
 
     memset(m, 0, sizeof(*m));
+    /* packed=on, any device: offer VIRTIO_F_RING_PACKED too (the driver
+     * chooses; lib/virtq_packed.c serves such queues). */
+    if (packed < 0) {
+        snprintf(err, errlen, "packed=%s: expected on or off", v);
+        return -EINVAL;
+    }
     for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         if (strcmp(types[i].type, type))
             continue;
         m->type = types[i].type;
-        return types[i].create(m, o, env, err, errlen);
+        rc = types[i].create(m, o, env, err, errlen);
+        if (rc == 0 && packed)
+            m->desc.features |= VIRTIO_BIT(VIRTIO_F_RING_PACKED);
+        return rc;
     }
     snprintf(err, errlen, "unknown device type '%s' (blk, console, net, rng)", type);
     return -EINVAL;

@@ -186,12 +186,17 @@ int vf_dev_start(struct vf_dev *d, uint64_t wanted, unsigned nq, uint16_t qsize)
     unsigned i;
     int rc;
 
+    bool packed;
+
     if (nq > VF_MAX_QUEUES || nq > d->drv.info.max_virtqueues)
         return -EINVAL;
+    if (d->vf->packed)
+        wanted |= VIRTIO_BIT(VIRTIO_F_RING_PACKED);
     rc = vmsg_drv_negotiate(&d->drv, wanted | VIRTIO_BIT(VIRTIO_F_VERSION_1),
                             &d->features);
     if (rc)
         return rc;
+    packed = d->features & VIRTIO_BIT(VIRTIO_F_RING_PACKED);
     d->nq = nq;
     for (i = 0; i < nq; i++) {
         struct vf_queue *q = &d->q[i];
@@ -207,13 +212,13 @@ int vf_dev_start(struct vf_dev *d, uint64_t wanted, unsigned nq, uint16_t qsize)
         }
         if (size > cur.max_size)
             size = (uint16_t)cur.max_size;
-        q->size = vmsg_vring_mem_size(size);
+        q->size = packed ? vmsg_vring_packed_mem_size(size) : vmsg_vring_mem_size(size);
         q->mem = d->vf->ep->bus.ops->dma_alloc(&d->vf->ep->bus, q->size, &q->addr);
         rc = -ENOMEM;
         if (!q->mem)
             goto fail;
-        rc = vmsg_vring_init(&q->vr, q->mem, q->addr, size,
-                             d->features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+        rc = (packed ? vmsg_vring_init_packed : vmsg_vring_init)(
+            &q->vr, q->mem, q->addr, size, d->features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
         if (rc)
             goto fail;
         q->live = true;

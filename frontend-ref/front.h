@@ -51,6 +51,7 @@ struct vf {
     struct { uint16_t num, state; } hp[64];
     unsigned nhp;
     uint64_t hp_lost;
+    bool packed;                     /* ask for packed rings (--packed) */
 };
 
 /* A DMA buffer the backend can reach.  Its bus addresses are one run from

@@ -257,7 +257,8 @@ static int blk_verify(struct vf *vf, struct vf_blk *b, uint64_t seed, unsigned o
         printf("blk verify: %u writes (%" PRIu64 " bytes, %u in flight at most), flush, "
                "read back: %s (crc32 %08x)\n", ops, bytes, qd,
                bad ? "MISMATCH" : "all sectors match", crc);
-        printf("blk verify: %u queue(s) used:", b->nq);
+        printf("blk verify: %u %s queue(s) used:", b->nq,
+               b->d->features & VIRTIO_BIT(VIRTIO_F_RING_PACKED) ? "packed" : "split");
         for (i = 0; i < b->nq; i++)
             printf(" %" PRIu64, b->per_q[i]);
         printf(" requests\n");
@@ -600,11 +601,12 @@ static int parse_us(const char *name, const char *arg, unsigned *us)
 static void usage(FILE *o)
 {
     fputs("usage: virtio-msg-front [--socket PATH] [--domid N] [--xen DEVID] [--wait MS] [--poll US]\n"
-          "       [--poll-max US] COMMAND\n"
+          "       [--poll-max US] [--packed] COMMAND\n"
           "  --xen DEVID  use device/virtio_msg/DEVID of this Xen domain (not the host bus)\n"
           "  --poll US    spin up to US microseconds for each answer before sleeping\n"
           "  --poll-max US  without --poll, spin adaptively for answers, up to US\n"
           "               microseconds (default " VF_POLL_MAX_DEFAULT_STR "; 0: never spin)\n"
+          "  --packed     use packed rings where the device offers them (backend: packed=on)\n"
           "  info | blk read SECTOR COUNT | blk write SECTOR | blk verify [SEED [OPS [QD]]]\n"
           "  blk overlap [N] | blk flush | blk id | blk bench [SECONDS] | rng BYTES | console write TEXT | console read [MS]\n"
           "  net ping OUR-IPV4 TARGET-IPV4 [COUNT]\n"
@@ -625,6 +627,7 @@ int main(int argc, char **argv)
         { "xen", required_argument, NULL, 'x' },
         { "poll", required_argument, NULL, 'p' },
         { "poll-max", required_argument, NULL, 'P' },
+        { "packed", no_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -633,9 +636,10 @@ int main(int argc, char **argv)
     uint32_t domid = 1;
     int wait_ms = 0, opt, rc;
     unsigned poll_us = 0, poll_max = VF_POLL_MAX_DEFAULT_US;
+    bool packed = false;
     struct vf vf;
 
-    while ((opt = getopt_long(argc, argv, "+s:D:w:x:p:P:h", lo, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+s:D:w:x:p:P:kh", lo, NULL)) != -1) {
         switch (opt) {
         case 's': path = optarg; break;
         case 'D': domid = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -652,6 +656,7 @@ int main(int argc, char **argv)
             if (parse_us("--poll-max", optarg, &poll_max))
                 return 2;
             break;
+        case 'k': packed = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -671,6 +676,7 @@ int main(int argc, char **argv)
         return fail(path, rc);
     vf.ep->poll_us = poll_us;
     vf.ep->win.max_us = poll_max;
+    vf.packed = packed;
     rc = vf_enumerate(&vf);
     if (rc < 0) {
         vf_close(&vf);

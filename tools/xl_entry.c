@@ -18,6 +18,7 @@ struct key {
 
 static const struct key keys[] = {
     { NULL, "type", NULL }, { NULL, "backend", NULL }, { NULL, "devid", NULL },
+    { NULL, "packed", "packed" },
     { "blk", "target", "file" }, { "blk", "readonly", "readonly" },
     { "blk", "serial", "serial" }, { "blk", "queues", "queues" },
     { "console", "io", "io" },

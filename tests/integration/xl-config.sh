@@ -15,6 +15,10 @@ done
 "$x" check "$src/xl-config/guest-driver-domain.cfg" >"$tmp/out" 2>&1
 grep -q "type=net backend=storage-dd devid=auto params=bridge=xenbr0,mac=52:54:00:12:34:56" "$tmp/out"
 ok "net entry: backend domain and model options carried through" $?
+printf 'name = "g"\nvirtio_msg = [ "type=blk,target=/x.img,packed=on", "type=rng,packed=on" ]\n' >"$tmp/pk.cfg"
+"$x" check "$tmp/pk.cfg" >"$tmp/out" 2>&1 &&
+    grep -q "params=file=/x.img,packed=on" "$tmp/out" && grep -q "type=rng .*params=packed=on" "$tmp/out"
+ok "packed=on is taken for any type and reaches the backend's spec" $?
 
 bad() {  # bad ENTRY EXPECTED-TEXT
     printf 'name = "g"\nvirtio_msg = [ "%s" ]\n' "$1" >"$tmp/bad.cfg"
