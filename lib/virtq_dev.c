@@ -69,7 +69,6 @@ int vmsg_vq_setup(struct vmsg_vq *vq, const struct vmsg_vq_mem *mem,
                   uint64_t features)
 {
     void *d = NULL, *a = NULL, *u = NULL;
-
     int rc;
 
     vmsg_vq_reset(vq);

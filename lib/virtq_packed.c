@@ -173,6 +173,10 @@ void vq_packed_push(struct vmsg_vq *vq, const struct vmsg_vq_elem *e, uint32_t l
     volatile struct vring_packed_desc *d = &vq->pdesc[vq->used_idx];
     uint16_t flags = vq->used_wrap ? VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED : 0;
 
+    /* The length counts only with WRITE set (§2.8: reserved without). */
+    if (e->in_len)
+        flags |= VRING_DESC_F_WRITE;
+
     d->id = htole16(e->head);
     d->len = htole32(len);
     /* id and len before the flags that hand the descriptor back. */

@@ -3,10 +3,11 @@
 # kernels' lines, the TAP lines (TAP_PREFIX before each), the benchmark
 # figures (not pass/fail: the virtio-msg disk vs Xen's blkfront, same
 # image, same boot) and last "N passed, N failed"; status 0 if all passed.
-# rows PREFIX: the "PREFIX: pair" lines as a table, then the backend's CPU.
+# rows PREFIX [NAME_A NAME_B]: the "PREFIX: pair" lines as a table (the
+# disks named virtio-msg and blkfront unless said), then the backend's CPU.
 rows() {
-    grep "^$1: pair " "$log" | awk '{ r = $3 ~ /^randread/; u = r ? "IOPS" : "MB/s"; a = r ? $6 : $4; b = r ? $7 : $5
-        printf "  %-10s virtio-msg %8.1f %s  blkfront %8.1f %s  ratio %.2fx  (totals %.2fx; %d chunk pairs, %.2f-%.2fx)\n", $3, a, u, b, u, $8, (b > 0 ? a / b : 0), $11, $9, $10 }'
+    grep "^$1: pair " "$log" | awk -v na="${2:-virtio-msg}" -v nb="${3:-blkfront}" '{ r = $3 ~ /^randread/; u = r ? "IOPS" : "MB/s"; a = r ? $6 : $4; b = r ? $7 : $5
+        printf "  %-10s %s %8.1f %s  %s %8.1f %s  ratio %.2fx  (totals %.2fx; %d chunk pairs, %.2f-%.2fx)\n", $3, na, a, u, nb, b, u, $8, (b > 0 ? a / b : 0), $11, $9, $10 }'
     grep "^$1: cpu " "$log" | awk '$4 > 0 { printf "  backend CPU over these runs (both disks'"'"' chunks): %.0f%% of one dom0 vCPU\n", $3 / $4 }'
     sed -n "s/^$1: spin /  backend spin: /p" "$log"
     grep "^$1: gstat " "$log" | awk '{ printf "  %-10s per request in the guest: CPU %s us, %s interrupts (steal %s%%) on virtio-msg; CPU %s us, %s interrupts (steal %s%%) on blkfront\n", $3, $4, $6, $8, $5, $7, $9 }'
@@ -20,6 +21,10 @@ bench_rows() {
     if grep -q '^XBP: pair ' "$log"; then
         echo "$2 bench, the backend in polling mode ($(sed -n 's/.*started with \(--poll-max [0-9]* --hold-us [0-9a-z:]*\), files intact.*/\1/p' "$log" | head -n 1): spins while requests come within that of its last work, holds a due answer that long while it spins), same boot:"
         rows XBP
+    fi
+    if grep -q '^XPK: pair ' "$log"; then
+        echo "$2: packed virtqueues vs split, two virtio-msg disks of the Linux guest on the default backend, same boot (ratio = packed / split):"
+        rows XPK packed split
     fi
 }
 
