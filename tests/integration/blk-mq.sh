@@ -16,7 +16,7 @@ grep -q "blk .* 4 queue(s)" "$tmp/info"; ok "the device offers 4 queues" $?
 front blk verify 5 60 >"$tmp/v" 2>&1; rc=$?
 sed 's/^/# /' "$tmp/v"
 [ $rc -eq 0 ] && grep -q "all sectors match" "$tmp/v"; ok "random writes over 4 queues read back intact" $?
-grep -qE "4 queue\(s\) used: [1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9][0-9]* requests" "$tmp/v"
+grep -qE "4 split queue\(s\) used: [1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9][0-9]* requests" "$tmp/v"
 ok "every queue carried requests" $?
 front blk bench 0.5 >"$tmp/bench" 2>&1; rc=$?
 sed 's/^/# /' "$tmp/bench"
