@@ -103,7 +103,6 @@ struct vmx_dev {                     /* lives as long as the xenbus device */
 };
 
 extern unsigned int vmx_pool_pages;  /* module parameter pool_pages */
-extern bool vmx_indirect;            /* module parameter indirect */
 
 /* vmx_ring.c */
 int vmx_ring_setup(struct vmx_dev *v);

@@ -30,10 +30,6 @@ unsigned int vmx_pool_pages = 1024;
 module_param_named(pool_pages, vmx_pool_pages, uint, 0444);
 MODULE_PARM_DESC(pool_pages, "pages of persistently granted bounce pool per device (0: a grant per mapping)");
 
-bool vmx_indirect = true;
-module_param_named(indirect, vmx_indirect, bool, 0444);
-MODULE_PARM_DESC(indirect, "accept indirect descriptors where the device offers them (0: a request's buffers go in the ring itself)");
-
 static void vmx_disconnect(struct vmx_dev *v, bool backend_gone)
 {
 	flush_work(&v->connect_work);

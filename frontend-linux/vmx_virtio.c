@@ -75,8 +75,6 @@ static int vmx_finalize_features(struct virtio_device *vdev)
 	struct vmsg_wire_features *f = (struct vmsg_wire_features *)p;
 
 	vring_transport_features(vdev);
-	if (!vmx_indirect)
-		__virtio_clear_bit(vdev, VIRTIO_RING_F_INDIRECT_DESC);
 	if (!__virtio_test_bit(vdev, VIRTIO_F_VERSION_1)) {
 		dev_err(&vdev->dev, "the device does not offer VIRTIO_F_VERSION_1\n");
 		return -EINVAL;
