@@ -31,15 +31,11 @@ size_t vmsg_vring_mem_size(uint16_t num)
     return used_offset(num) + (size_t)vring_used_size(num);
 }
 
-int vmsg_vring_init(struct vmsg_vring *vr, void *mem, uint64_t addr,
-                    uint16_t num, bool event_idx)
+int vring_alloc_state(struct vmsg_vring *vr, uint16_t num)
 {
-    uint8_t *base = mem;
     uint16_t i;
 
     memset(vr, 0, sizeof(*vr));
-    if (num == 0 || (num & (num - 1)))
-        return -EINVAL;
     vr->token = calloc(num, sizeof(*vr->token));
     vr->chain_len = calloc(num, sizeof(*vr->chain_len));
     vr->next = calloc(num, sizeof(*vr->next));
@@ -47,8 +43,26 @@ int vmsg_vring_init(struct vmsg_vring *vr, void *mem, uint64_t addr,
         vmsg_vring_destroy(vr);
         return -ENOMEM;
     }
-    memset(mem, 0, vmsg_vring_mem_size(num));
+    for (i = 0; i < num; i++)
+        vr->next[i] = (uint16_t)(i + 1);
+    vr->free_head = 0;
+    vr->num_free = num;
     vr->num = num;
+    return 0;
+}
+
+int vmsg_vring_init(struct vmsg_vring *vr, void *mem, uint64_t addr,
+                    uint16_t num, bool event_idx)
+{
+    uint8_t *base = mem;
+    int rc;
+
+    memset(vr, 0, sizeof(*vr));
+    if (num == 0 || (num & (num - 1)))
+        return -EINVAL;
+    if ((rc = vring_alloc_state(vr, num)))
+        return rc;
+    memset(mem, 0, vmsg_vring_mem_size(num));
     vr->event_idx = event_idx;
     vr->desc = (struct vring_desc *)base;
     vr->avail = (struct vring_avail *)(base + vring_desc_size(num));
@@ -56,10 +70,6 @@ int vmsg_vring_init(struct vmsg_vring *vr, void *mem, uint64_t addr,
     vr->desc_addr = addr;
     vr->avail_addr = addr + vring_desc_size(num);
     vr->used_addr = addr + used_offset(num);
-    for (i = 0; i < num; i++)
-        vr->next[i] = (uint16_t)(i + 1);
-    vr->free_head = 0;
-    vr->num_free = num;
     return 0;
 }
 

@@ -9,7 +9,6 @@
  */
 #include <endian.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "vring_int.h"
@@ -51,21 +50,15 @@ int vmsg_vring_init_packed(struct vmsg_vring *vr, void *mem, uint64_t addr,
                            uint16_t num, bool event_idx)
 {
     uint8_t *base = mem;
-    uint16_t i;
+    int rc;
 
     memset(vr, 0, sizeof(*vr));
     if (num == 0 || num > 32768)
         return -EINVAL;
-    vr->token = calloc(num, sizeof(*vr->token));
-    vr->chain_len = calloc(num, sizeof(*vr->chain_len));
-    vr->next = calloc(num, sizeof(*vr->next));
-    if (!vr->token || !vr->chain_len || !vr->next) {
-        vmsg_vring_destroy(vr);
-        return -ENOMEM;
-    }
+    if ((rc = vring_alloc_state(vr, num)))   /* the free list: of buffer ids */
+        return rc;
     memset(mem, 0, vmsg_vring_packed_mem_size(num));
     vr->packed = true;
-    vr->num = num;
     vr->event_idx = event_idx;
     vr->pdesc = (struct vring_packed_desc *)base;
     vr->drv_event = (struct vring_packed_event *)(base + EVENT_AREA_OFF(num));
@@ -73,10 +66,6 @@ int vmsg_vring_init_packed(struct vmsg_vring *vr, void *mem, uint64_t addr,
     vr->desc_addr = addr;
     vr->avail_addr = addr + EVENT_AREA_OFF(num);
     vr->used_addr = vr->avail_addr + sizeof(struct vring_packed_event);
-    for (i = 0; i < num; i++)        /* the free list of buffer ids */
-        vr->next[i] = (uint16_t)(i + 1);
-    vr->free_head = 0;
-    vr->num_free = num;
     vr->avail_wrap = vr->kicked_wrap = vr->used_wrap = true;
     if (event_idx) {                 /* "tell me when the first is used" */
         vr->drv_event->off_wrap = htole16(off_wrap(0, true));

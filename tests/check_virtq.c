@@ -21,26 +21,12 @@ static struct vmsg_vq_elem *E;
 static uint8_t *buf;       /* 64 KiB of driver memory for buffers */
 static uint64_t buf_addr;
 
-static void *tmap(void *ctx, uint64_t addr, size_t *len, bool write)
-{
-    struct vmsg_bus *bus = ctx;
-
-    return bus->ops->dma_map(bus, addr, len, write);
-}
-
-static void tunmap(void *ctx, void *p, size_t len)
-{
-    struct vmsg_bus *bus = ctx;
-
-    bus->ops->dma_unmap(bus, p, len);
-}
-
 static uint64_t feats = VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
                         VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
 
 static void setup_with(uint64_t f)
 {
-    struct vmsg_vq_mem mem = { .map = tmap, .unmap = tunmap, .ctx = &L.dev };
+    struct vmsg_vq_mem mem = harness_vq_mem(&L.dev);
     uint64_t ra;
     void *rm;
 

@@ -21,27 +21,13 @@ static struct vmsg_vq_elem *E, *E2;
 static uint8_t *buf;                 /* 64 KiB of driver memory for buffers */
 static uint64_t buf_addr;
 
-static void *tmap(void *ctx, uint64_t addr, size_t *len, bool write)
-{
-    struct vmsg_bus *bus = ctx;
-
-    return bus->ops->dma_map(bus, addr, len, write);
-}
-
-static void tunmap(void *ctx, void *p, size_t len)
-{
-    struct vmsg_bus *bus = ctx;
-
-    bus->ops->dma_unmap(bus, p, len);
-}
-
 #define PACKED VIRTIO_BIT(VIRTIO_F_RING_PACKED)
 static uint64_t feats = PACKED | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
                         VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
 
 static void setup_with(uint64_t f, uint16_t num)
 {
-    struct vmsg_vq_mem mem = { .map = tmap, .unmap = tunmap, .ctx = &L.dev };
+    struct vmsg_vq_mem mem = harness_vq_mem(&L.dev);
     uint64_t ra;
     void *rm;
 
@@ -230,12 +216,8 @@ END_TEST
 
 START_TEST(hostile_indirect_not_negotiated)
 {
-    vmsg_vq_reset(&Q);
-    vmsg_vring_destroy(&R);
-    vmsg_loop_destroy(&L);
-    free(E);
-    free(E2);
-    setup_with(PACKED, NUM);
+    teardown();
+    setup_with(PACKED, NUM);             /* without EVENT_IDX and INDIRECT */
     put(0, buf_addr, 32, 0, AV | VRING_DESC_F_INDIRECT);
     expect_broken("not negotiated");
 }
@@ -337,12 +319,8 @@ START_TEST(flags_without_event_idx)
 {
     uint32_t len;
 
-    vmsg_vq_reset(&Q);
-    vmsg_vring_destroy(&R);
-    vmsg_loop_destroy(&L);
-    free(E);
-    free(E2);
-    setup_with(PACKED, NUM);
+    teardown();
+    setup_with(PACKED, NUM);             /* without EVENT_IDX and INDIRECT */
     add(1, 0, 1);
     ck_assert(vmsg_vring_kick_prepare(&R));
     vmsg_vq_set_notification(&Q, false);
