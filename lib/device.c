@@ -51,6 +51,19 @@ static void dev_unmap_batch(void *ctx, void *handle)
     bus->ops->dma_unmap_batch(bus, handle);
 }
 
+struct vmsg_vq_mem vmsg_bus_vq_mem(struct vmsg_bus *bus)
+{
+    struct vmsg_vq_mem mem = { .map = dev_map, .ctx = bus };
+
+    if (bus->ops->dma_unmap)
+        mem.unmap = dev_unmap;
+    if (bus->ops->dma_map_batch && bus->ops->dma_unmap_batch) {
+        mem.map_batch = dev_map_batch;
+        mem.unmap_batch = dev_unmap_batch;
+    }
+    return mem;
+}
+
 int vmsg_dev_init(struct vmsg_dev *dev, struct vmsg_bus *bus, uint16_t dev_num,
                   const struct vmsg_dev_desc *desc,
                   const struct vmsg_dev_ops *ops, void *model)
@@ -75,15 +88,8 @@ int vmsg_dev_init(struct vmsg_dev *dev, struct vmsg_bus *bus, uint16_t dev_num,
     dev->desc = *desc;
     dev->ops = ops;
     dev->model = model;
-    for (i = 0; i < VMSG_DEV_MAX_QUEUES; i++) {
-        dev->queues[i].vq.mem.map = dev_map;
-        dev->queues[i].vq.mem.unmap = bus->ops->dma_unmap ? dev_unmap : NULL;
-        if (bus->ops->dma_map_batch && bus->ops->dma_unmap_batch) {
-            dev->queues[i].vq.mem.map_batch = dev_map_batch;
-            dev->queues[i].vq.mem.unmap_batch = dev_unmap_batch;
-        }
-        dev->queues[i].vq.mem.ctx = bus;
-    }
+    for (i = 0; i < VMSG_DEV_MAX_QUEUES; i++)
+        dev->queues[i].vq.mem = vmsg_bus_vq_mem(bus);
     return 0;
 }
 

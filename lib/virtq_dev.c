@@ -11,9 +11,6 @@
 
 #include "virtq_int.h"
 
-#define rd16 vq_rd16
-#define wr16 vq_wr16
-
 /* used->ring[num] holds avail_event (EVENT_IDX). */
 static volatile uint16_t *avail_event(struct vmsg_vq *vq)
 {
@@ -73,12 +70,11 @@ int vmsg_vq_setup(struct vmsg_vq *vq, const struct vmsg_vq_mem *mem,
 
     vmsg_vq_reset(vq);
     vq->mem = *mem;
+    vq->event_idx = features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+    vq->indirect = features & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
     if (features & VIRTIO_BIT(VIRTIO_F_RING_PACKED)) {
         if ((rc = vq_packed_setup(vq, mem, num, desc, avail, used)))
             return rc;
-        vq->event_idx = features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
-        vq->indirect = features & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
-        vq_packed_set_event(vq, true);
         vq->ready = true;
         return 0;
     }
@@ -96,9 +92,7 @@ int vmsg_vq_setup(struct vmsg_vq *vq, const struct vmsg_vq_mem *mem,
     vq->desc = d;
     vq->avail = a;
     vq->used = u;
-    vq->event_idx = features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
-    vq->indirect = features & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
-    vq->used_idx = rd16(&vq->used->idx);
+    vq->used_idx = vq_rd16(&vq->used->idx);
     vq->last_avail = vq->used_idx;
     vq->ready = true;
     return 0;
@@ -330,7 +324,7 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
     if (vq->packed)
         return vq_packed_pop(vq, e, &c);
 
-    avail_idx = rd16(&vq->avail->idx);
+    avail_idx = vq_rd16(&vq->avail->idx);
     if ((uint16_t)(avail_idx - vq->last_avail) > vq->num)
         return vq_fail(vq, NULL, "avail index moved by more than the ring size");
     if (avail_idx == vq->last_avail)
@@ -338,7 +332,7 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
     /* Read the ring entry and descriptors only after the index. */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
 
-    head = rd16(&vq->avail->ring[vq->last_avail % vq->num]);
+    head = vq_rd16(&vq->avail->ring[vq->last_avail % vq->num]);
     if (head >= vq->num)
         return vq_fail(vq, NULL, "avail ring head out of range");
 
@@ -380,7 +374,7 @@ int vmsg_vq_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e)
     vq->inflight++;
     if (vq->event_idx && !vq->notify_off) {
         /* avail_event: kick us when the driver passes this index. */
-        wr16(avail_event(vq), vq->last_avail);
+        vq_wr16(avail_event(vq), vq->last_avail);
     }
     return 1;
 }
@@ -413,7 +407,7 @@ void vmsg_vq_push(struct vmsg_vq *vq, struct vmsg_vq_elem *e, uint32_t len)
     vq->used_idx++;
     /* The entry must be visible before the index that publishes it. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    wr16(&vq->used->idx, vq->used_idx);
+    vq_wr16(&vq->used->idx, vq->used_idx);
 }
 
 bool vmsg_vq_should_notify(struct vmsg_vq *vq)
@@ -428,9 +422,9 @@ bool vmsg_vq_should_notify(struct vmsg_vq *vq)
     /* Our used->idx store must be ordered before reading the driver's flag. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (!vq->event_idx)
-        return !(rd16(&vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
+        return !(vq_rd16(&vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
     old = vq->signalled_used;
-    event = rd16(&vq->avail->ring[vq->num]);
+    event = vq_rd16(&vq->avail->ring[vq->num]);
     need = !vq->signalled_valid || vring_need_event(event, vq->used_idx, old);
     vq->signalled_used = vq->used_idx;
     vq->signalled_valid = true;
@@ -443,7 +437,7 @@ uint16_t vmsg_vq_driver_pending(const struct vmsg_vq *vq)
 
     if (!vq->ready || vq->broken || !vq->event_idx || vq->packed)
         return 0;                    /* packed: not worked out, unknown */
-    n = vq->last_avail - rd16(&vq->avail->ring[vq->num]);
+    n = vq->last_avail - vq_rd16(&vq->avail->ring[vq->num]);
     return n > vq->num ? 0 : n;      /* the driver's word: at most a ring */
 }
 
@@ -451,7 +445,7 @@ static bool avail_pending(const struct vmsg_vq *vq)
 {
     if (vq->packed)
         return vq_packed_avail_pending(vq);
-    return rd16(&vq->avail->idx) != vq->last_avail;
+    return vq_rd16(&vq->avail->idx) != vq->last_avail;
 }
 
 bool vmsg_vq_set_notification(struct vmsg_vq *vq, bool enable)
@@ -466,9 +460,9 @@ bool vmsg_vq_set_notification(struct vmsg_vq *vq, bool enable)
         vq_packed_set_event(vq, enable);
     } else if (vq->event_idx) {
         if (enable)
-            wr16(avail_event(vq), vq->last_avail);
+            vq_wr16(avail_event(vq), vq->last_avail);
     } else {
-        wr16(&vq->used->flags, enable ? 0 : VRING_USED_F_NO_NOTIFY);
+        vq_wr16(&vq->used->flags, enable ? 0 : VRING_USED_F_NO_NOTIFY);
     }
     if (!enable)
         return false;

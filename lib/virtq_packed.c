@@ -28,16 +28,6 @@ static bool is_avail(uint16_t flags, bool wrap)
            !!(flags & VRING_PACKED_DESC_F_USED) != wrap;
 }
 
-static void advance(uint16_t *idx, bool *wrap, uint16_t n, uint16_t num)
-{
-    uint32_t next = (uint32_t)*idx + n;
-
-    if (next >= num) {
-        next -= num;
-        *wrap = !*wrap;
-    }
-    *idx = (uint16_t)next;
-}
 
 int vq_packed_setup(struct vmsg_vq *vq, const struct vmsg_vq_mem *mem, uint16_t num,
                     uint64_t ring, uint64_t driver, uint64_t device)
@@ -66,6 +56,7 @@ int vq_packed_setup(struct vmsg_vq *vq, const struct vmsg_vq_mem *mem, uint16_t 
     vq->dev_event = dev;
     vq->last_avail = vq->used_idx = 0;
     vq->avail_wrap = vq->used_wrap = true;
+    vq_packed_set_event(vq, true);
     return 0;
 }
 
@@ -83,8 +74,7 @@ void vq_packed_set_event(struct vmsg_vq *vq, bool enable)
          * available"; left behind while off, as the split avail_event. */
         if (enable)
             vq_wr16(&vq->dev_event->off_wrap,
-                    (uint16_t)(vq->last_avail |
-                               (unsigned)vq->avail_wrap << VRING_PACKED_EVENT_WRAP_SHIFT));
+                    vring_packed_off_wrap(vq->last_avail, vq->avail_wrap));
         /* The offset before the flags that make the driver read it. */
         __atomic_thread_fence(__ATOMIC_RELEASE);
         vq_wr16(&vq->dev_event->flags, VRING_PACKED_EVENT_F_DESC);
@@ -152,7 +142,7 @@ int vq_packed_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e, struct vq_chain *c
         why = vq_add_range(c, addr, len, flags & VRING_DESC_F_WRITE);
         if (why || !(flags & VRING_DESC_F_NEXT))
             break;
-        advance(&idx, &wrap, 1, vq->num);
+        vring_packed_advance(&idx, &wrap, 1, vq->num);
     }
     if (!why)
         why = vq_map_chain(vq, e, c);
@@ -161,7 +151,7 @@ int vq_packed_pop(struct vmsg_vq *vq, struct vmsg_vq_elem *e, struct vq_chain *c
     e->head = id;
     e->ndesc = n;
     e->epoch = vq->epoch;
-    advance(&vq->last_avail, &vq->avail_wrap, n, vq->num);
+    vring_packed_advance(&vq->last_avail, &vq->avail_wrap, n, vq->num);
     vq->inflight++;
     if (vq->event_idx && !vq->notify_off)
         vq_packed_set_event(vq, true);
@@ -182,24 +172,7 @@ void vq_packed_push(struct vmsg_vq *vq, const struct vmsg_vq_elem *e, uint32_t l
     /* id and len before the flags that hand the descriptor back. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
     vq_wr16(&d->flags, flags);
-    advance(&vq->used_idx, &vq->used_wrap, e->ndesc, vq->num);
-}
-
-/* Whether the driver's event position lies in [old, new) of the used
- * positions we went through since the last notification (the split
- * ring's vring_need_event(), on positions that wrap at the ring size). */
-static bool passed_event(const struct vmsg_vq *vq, uint16_t off_wrap)
-{
-    uint32_t num = vq->num, old = vq->signalled_used, now = vq->used_idx;
-    uint32_t ev = off_wrap & 0x7fffu;
-    bool ev_wrap = off_wrap >> VRING_PACKED_EVENT_WRAP_SHIFT;
-
-    /* Everything relative to old, in one line of at most a lap. */
-    if (vq->used_wrap != vq->signalled_wrap)
-        now += num;
-    if (ev_wrap != vq->signalled_wrap)
-        ev += num;
-    return ev >= old && ev < now;
+    vring_packed_advance(&vq->used_idx, &vq->used_wrap, e->ndesc, vq->num);
 }
 
 bool vq_packed_should_notify(struct vmsg_vq *vq)
@@ -212,7 +185,9 @@ bool vq_packed_should_notify(struct vmsg_vq *vq)
     flags = vq_rd16(&vq->drv_event->flags);
     off_wrap = vq_rd16(&vq->drv_event->off_wrap);
     if (flags == VRING_PACKED_EVENT_F_DESC && vq->event_idx)
-        need = !vq->signalled_valid || passed_event(vq, off_wrap);
+        need = !vq->signalled_valid ||
+               vring_packed_need_event(off_wrap, vq->num, vq->signalled_used,
+                                       vq->signalled_wrap, vq->used_idx, vq->used_wrap);
     else
         need = flags != VRING_PACKED_EVENT_F_DISABLE;
     vq->signalled_used = vq->used_idx;

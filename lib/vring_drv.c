@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Driver-side split ring (packed: vring_packed.c, behind the same calls).  The device is untrusted too: free-list links and
- * chain lengths live in private arrays, and used entries are accepted only
- * for heads we handed out.
+ * Driver-side split ring (packed: vring_packed.c, behind the same calls).
+ * The device is untrusted too: free-list links and chain lengths live in
+ * private arrays, and used entries are accepted only for heads we handed
+ * out.
  */
 #include <endian.h>
 #include <errno.h>
@@ -35,7 +36,6 @@ int vring_alloc_state(struct vmsg_vring *vr, uint16_t num)
 {
     uint16_t i;
 
-    memset(vr, 0, sizeof(*vr));
     vr->token = calloc(num, sizeof(*vr->token));
     vr->chain_len = calloc(num, sizeof(*vr->chain_len));
     vr->next = calloc(num, sizeof(*vr->next));

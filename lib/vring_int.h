@@ -7,7 +7,8 @@
 #include "virtio-msg/virtq.h"
 
 /* The private state both formats keep: tokens, chain lengths and the
- * free list (of heads, or of buffer ids), for a ring of @num. */
+ * free list (of heads, or of buffer ids), for a ring of @num, in a
+ * zeroed @vr. */
 int vring_alloc_state(struct vmsg_vring *vr, uint16_t num);
 
 int vring_packed_add(struct vmsg_vring *vr, const struct vmsg_sg *sg,

@@ -20,25 +20,9 @@ static uint16_t dev_word(const void *p)
     return le16toh(*(const volatile uint16_t *)p);
 }
 
-static void advance(uint16_t *idx, bool *wrap, uint16_t n, uint16_t num)
-{
-    uint32_t next = (uint32_t)*idx + n;
-
-    if (next >= num) {
-        next -= num;
-        *wrap = !*wrap;
-    }
-    *idx = (uint16_t)next;
-}
-
 static uint16_t avail_flags(bool wrap)
 {
     return wrap ? VRING_PACKED_DESC_F_AVAIL : VRING_PACKED_DESC_F_USED;
-}
-
-static uint16_t off_wrap(uint16_t idx, bool wrap)
-{
-    return (uint16_t)(idx | (unsigned)wrap << VRING_PACKED_EVENT_WRAP_SHIFT);
 }
 
 size_t vmsg_vring_packed_mem_size(uint16_t num)
@@ -68,7 +52,7 @@ int vmsg_vring_init_packed(struct vmsg_vring *vr, void *mem, uint64_t addr,
     vr->used_addr = vr->avail_addr + sizeof(struct vring_packed_event);
     vr->avail_wrap = vr->kicked_wrap = vr->used_wrap = true;
     if (event_idx) {                 /* "tell me when the first is used" */
-        vr->drv_event->off_wrap = htole16(off_wrap(0, true));
+        vr->drv_event->off_wrap = htole16(vring_packed_off_wrap(0, true));
         vr->drv_event->flags = htole16(VRING_PACKED_EVENT_F_DESC);
     }
     return 0;
@@ -105,7 +89,7 @@ static int put_chain(struct vmsg_vring *vr, const struct vmsg_sg *sg, unsigned n
             first_flags = flags;     /* written last: it publishes the chain */
         else
             d->flags = htole16(flags);
-        advance(&idx, &wrap, 1, vr->num);
+        vring_packed_advance(&idx, &wrap, 1, vr->num);
     }
     __atomic_thread_fence(__ATOMIC_RELEASE);
     vr->pdesc[vr->avail_idx].flags = htole16(first_flags);
@@ -146,22 +130,16 @@ int vring_packed_add_indirect(struct vmsg_vring *vr, const struct vmsg_sg *sg,
 
 bool vring_packed_kick_prepare(struct vmsg_vring *vr)
 {
-    uint32_t num = vr->num, old = vr->kicked_idx, now = vr->avail_idx, ev;
+    bool need, moved = vr->kicked_idx != vr->avail_idx || vr->kicked_wrap != vr->avail_wrap;
     uint16_t flags, ow;
-    bool need, moved = old != now || vr->kicked_wrap != vr->avail_wrap;
 
     /* Our descriptors' flags before the device's suppression state. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     flags = dev_word(&vr->dev_event->flags);
     ow = dev_word(&vr->dev_event->off_wrap);
     if (vr->event_idx && flags == VRING_PACKED_EVENT_F_DESC) {
-        /* The device's event position within [old, now), one lap at most. */
-        ev = ow & 0x7fffu;
-        if (vr->avail_wrap != vr->kicked_wrap)
-            now += num;
-        if ((bool)(ow >> VRING_PACKED_EVENT_WRAP_SHIFT) != vr->kicked_wrap)
-            ev += num;
-        need = ev >= old && ev < now;
+        need = vring_packed_need_event(ow, vr->num, vr->kicked_idx, vr->kicked_wrap,
+                                       vr->avail_idx, vr->avail_wrap);
     } else {
         need = flags != VRING_PACKED_EVENT_F_DISABLE;
     }
@@ -201,9 +179,9 @@ void *vring_packed_get_used(struct vmsg_vring *vr, uint32_t *len)
     vr->next[id] = vr->free_head;
     vr->free_head = id;
     vr->num_free += n;
-    advance(&vr->last_used, &vr->used_wrap, n, vr->num);
+    vring_packed_advance(&vr->last_used, &vr->used_wrap, n, vr->num);
     if (vr->event_idx)               /* "tell me when the next is used" */
-        vr->drv_event->off_wrap = htole16(off_wrap(vr->last_used, vr->used_wrap));
+        vr->drv_event->off_wrap = htole16(vring_packed_off_wrap(vr->last_used, vr->used_wrap));
     return token;
 }
 
@@ -216,7 +194,7 @@ void vring_packed_disable_cb(struct vmsg_vring *vr)
 bool vring_packed_enable_cb(struct vmsg_vring *vr)
 {
     if (vr->event_idx) {
-        vr->drv_event->off_wrap = htole16(off_wrap(vr->last_used, vr->used_wrap));
+        vr->drv_event->off_wrap = htole16(vring_packed_off_wrap(vr->last_used, vr->used_wrap));
         __atomic_thread_fence(__ATOMIC_RELEASE);
         vr->drv_event->flags = htole16(VRING_PACKED_EVENT_F_DESC);
     } else {

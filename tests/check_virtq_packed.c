@@ -27,12 +27,13 @@ static uint64_t feats = PACKED | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
 
 static void setup_with(uint64_t f, uint16_t num)
 {
-    struct vmsg_vq_mem mem = harness_vq_mem(&L.dev);
+    struct vmsg_vq_mem mem;
     uint64_t ra;
     void *rm;
 
     ck_assert_int_eq(vmsg_loop_init(&L, 276), 0);
     L.split_pages = true;
+    mem = vmsg_bus_vq_mem(&L.dev);
     rm = L.drv.ops->dma_alloc(&L.drv, vmsg_vring_packed_mem_size(num), &ra);
     buf = L.drv.ops->dma_alloc(&L.drv, 65536, &buf_addr);
     ck_assert_ptr_nonnull(rm);

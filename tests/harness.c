@@ -276,22 +276,3 @@ int run_suite(Suite *s)
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
-
-static void *hvq_map(void *ctx, uint64_t addr, size_t *len, bool write)
-{
-    struct vmsg_bus *bus = ctx;
-
-    return bus->ops->dma_map(bus, addr, len, write);
-}
-
-static void hvq_unmap(void *ctx, void *p, size_t len)
-{
-    struct vmsg_bus *bus = ctx;
-
-    bus->ops->dma_unmap(bus, p, len);
-}
-
-struct vmsg_vq_mem harness_vq_mem(struct vmsg_bus *bus)
-{
-    return (struct vmsg_vq_mem){ .map = hvq_map, .unmap = hvq_unmap, .ctx = bus };
-}

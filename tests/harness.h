@@ -75,8 +75,4 @@ size_t hex2bin(const char *hex, uint8_t *out, size_t cap);
 /* Run a suite with TAP output when CK_TAP_LOG_FILE_NAME is set. */
 int run_suite(Suite *s);
 
-/* Device-side queue memory reached through @bus's dma_map (a loopback
- * bus's device end), for the virtqueue tests. */
-struct vmsg_vq_mem harness_vq_mem(struct vmsg_bus *bus);
-
 #endif

@@ -107,6 +107,11 @@ struct vmsg_dev {
     } hold;
 };
 
+/* How a device's queues reach driver memory: @bus's dma_map and unmap
+ * (and its batch calls where it has them).  vmsg_dev_init() gives each
+ * queue this; a virtqueue used without a vmsg_dev can take it too. */
+struct vmsg_vq_mem vmsg_bus_vq_mem(struct vmsg_bus *bus);
+
 /**
  * vmsg_dev_init - bind a device model to a device-role bus.
  * Returns 0, -EINVAL (bad description or missing required op), -ENOMEM.

@@ -2,11 +2,13 @@
 /*
  * Virtio core facts used by the transport and the device models: status
  * bits, reserved feature bits, device ids and the split and packed ring
- * layouts (virtio 1.2 §2.1, §2.7, §2.8, §5, §6).  All ring fields are little-endian (VERSION_1).
+ * layouts (virtio 1.2 §2.1, §2.7, §2.8, §5, §6).  All ring fields are
+ * little-endian (VERSION_1).
  */
 #ifndef VIRTIO_MSG_VIRTIO_H
 #define VIRTIO_MSG_VIRTIO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Device status bits. */
@@ -125,5 +127,41 @@ struct vring_packed_event {
 
 _Static_assert(sizeof(struct vring_packed_desc) == 16, "packed desc is 16 bytes");
 _Static_assert(sizeof(struct vring_packed_event) == 4, "packed event is 4 bytes");
+
+/* A packed ring position @n descriptors on, its wrap counter flipped
+ * when it passes the end of a ring of @num. */
+static inline void vring_packed_advance(uint16_t *idx, bool *wrap, uint16_t n,
+                                        uint16_t num)
+{
+    uint32_t next = (uint32_t)*idx + n;
+
+    if (next >= num) {
+        next -= num;
+        *wrap = !*wrap;
+    }
+    *idx = (uint16_t)next;
+}
+
+static inline uint16_t vring_packed_off_wrap(uint16_t idx, bool wrap)
+{
+    return (uint16_t)(idx | (unsigned)wrap << VRING_PACKED_EVENT_WRAP_SHIFT);
+}
+
+/* The event-idx rule on a packed ring: notify if the position @off_wrap
+ * names lies in [old, now), the positions gone through since the last
+ * notification (at most a lap of @num, so each wrap counter says which
+ * lap a position is in). */
+static inline bool vring_packed_need_event(uint16_t off_wrap, uint16_t num,
+                                           uint16_t old, bool old_wrap,
+                                           uint16_t now, bool now_wrap)
+{
+    uint32_t ev = off_wrap & 0x7fffu, end = now;
+
+    if (now_wrap != old_wrap)
+        end += num;
+    if ((bool)(off_wrap >> VRING_PACKED_EVENT_WRAP_SHIFT) != old_wrap)
+        ev += num;
+    return ev >= old && ev < end;
+}
 
 #endif /* VIRTIO_MSG_VIRTIO_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Virtqueue helpers for both sides: split rings, and on the device side
- * packed rings too (VIRTIO_F_RING_PACKED, lib/virtq_packed.c) behind the
- * same calls.
+ * Virtqueue helpers for both sides: split rings, and packed rings
+ * (VIRTIO_F_RING_PACKED: lib/virtq_packed.c, lib/vring_packed.c) behind
+ * the same calls.
  *
  * Device side (struct vmsg_vq): walks rings written by an untrusted driver.
  * Ring memory and buffers are reached only through a map callback (the bus's
