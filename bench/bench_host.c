@@ -648,12 +648,11 @@ static void process_p99_row(const char *sock, int fd)
            "   blocking waits, no virtio: p99 of ours over p99 of that)\n");
 }
 
-static bool want_packed;             /* open_disk(): ask for packed rings */
-
-/* Start a backend with @argv, connect as domid 1 and open its disk.
- * 0, or -errno with the backend stopped again. */
-static int open_disk(const char *be, char **argv, const char *sock, struct vf *vf,
-                     struct vf_blk *b, pid_t *pid)
+/* Start a backend with @argv, connect as domid 1 and open its disk (on
+ * packed rings if @packed and offered).  0, or -errno with the backend
+ * stopped again. */
+static int open_disk(const char *be, char **argv, const char *sock, bool packed,
+                     struct vf *vf, struct vf_blk *b, pid_t *pid)
 {
     int rc;
 
@@ -665,7 +664,7 @@ static int open_disk(const char *be, char **argv, const char *sock, struct vf *v
      * only the loop thread is pinned, iothreads' workers go anywhere. */
     if (rc == 0)
         pin(*pid, cpu_be);
-    vf->packed = want_packed;
+    vf->packed = packed;
     if (rc == 0)
         rc = vf_enumerate(vf) < 0 ? -EIO : 0;
     if (rc == 0 && (rc = vf_blk_open(vf, b)))
@@ -761,7 +760,7 @@ int main(void)
             return 1;
     }
     placement_init();
-    if (fd < 0 || open_disk(be, argv, sock, &vf, &b, &pid))
+    if (fd < 0 || open_disk(be, argv, sock, false, &vf, &b, &pid))
         return 1;
     if (cpu_fe >= 0)
         printf("placement: frontend on CPU %d, backend loop and the baselines' file I/O on "
@@ -813,7 +812,7 @@ int main(void)
     {
         char *nargv[] = { NULL, "--socket", sock, "--poll-max", "0", "-d", spec, NULL };
 
-        if (open_disk(be, nargv, sock, &vf, &b, &pid) == 0) {
+        if (open_disk(be, nargv, sock, false, &vf, &b, &pid) == 0) {
             double rtt0;
 
             vf.ep->win.max_us = 0;
@@ -836,7 +835,7 @@ int main(void)
     {
         char *pargv[] = { NULL, "--socket", sock, "--poll", "200000", "-d", spec, NULL };
 
-        if (open_disk(be, pargv, sock, &vf, &b, &pid) == 0) {
+        if (open_disk(be, pargv, sock, false, &vf, &b, &pid) == 0) {
             spinner = pid;
             vf.ep->poll_us = 200000;
             rtt_row("polling: round trip vs shm spin", &b, 100000, spin_pingpong, "<= 2x");
@@ -856,7 +855,7 @@ int main(void)
     /* 6. The same disk served with iothreads=2: the file I/O runs on two
      * worker threads, the event loop only walks rings and completes. */
     snprintf(spec, sizeof(spec), "blk,file=%s,iothreads=2", img);
-    if (open_disk(be, argv, sock, &vf, &b, &pid) == 0) {
+    if (open_disk(be, argv, sock, false, &vf, &b, &pid) == 0) {
         row("iothreads=2 vs loop: QD32 IOPS", blk_qd(&vf, &b, QD, 100000, &seed), loop_qd,
             "IOPS", "-");
         row("iothreads=2 vs loop: 1 MiB read", seq_median(&vf, &b, VF_BLK_T_IN), loop_rd,
@@ -869,8 +868,7 @@ int main(void)
     /* 6b. Packed rings: the same disk offered with packed=on, taken by
      * the frontend, against the split rings of sections 2 and 3. */
     snprintf(spec, sizeof(spec), "blk,file=%s,packed=on", img);
-    want_packed = true;
-    if (open_disk(be, argv, sock, &vf, &b, &pid) == 0) {
+    if (open_disk(be, argv, sock, true, &vf, &b, &pid) == 0) {
         if (!(b.d->features & VIRTIO_BIT(VIRTIO_F_RING_PACKED)))
             printf("packed rings: not negotiated, rows skipped\n");
         else {
@@ -883,7 +881,6 @@ int main(void)
         }
         close_disk(&vf, &b, pid);
     }
-    want_packed = false;
 
     /* Nothing pinned from here on, but for the paced load-process rows
      * (scale_place()). */

@@ -185,7 +185,6 @@ int vf_dev_start(struct vf_dev *d, uint64_t wanted, unsigned nq, uint16_t qsize)
 {
     unsigned i;
     int rc;
-
     bool packed;
 
     if (nq > VF_MAX_QUEUES || nq > d->drv.info.max_virtqueues)
