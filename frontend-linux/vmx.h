@@ -37,7 +37,7 @@ struct vmx_ring_ctl {                /* bus/common/msg_ring.h, layout 2 */
 
 #define VMX_RING_CTL_B2F    256u     /* backend->frontend control block */
 #define VMX_RING_LAYOUT_OFF 4092u    /* le32 magic in page 0 */
-#define VMX_RING_LAYOUT     0x32524d56u /* "VMR2" */
+#define VMX_RING_LAYOUT     0x33524d56u /* "VMR3": headers written last */
 
 /* cons_flags: the consumer is reading the ring now and looks again before
  * it sleeps, so the producer need not send an event (VMSG_RING_F_POLLING). */

@@ -3,7 +3,7 @@
  * The message ring of a virtio_msg xenbus device: page 0 holds the two
  * control blocks, page 1 carries our messages to the backend, page 2 the
  * backend's to us.  Records are le16 length, le16 zero, the message, zero
- * padding to 4 bytes.  What the backend writes is hostile: prod is read
+ * padding to 4 bytes; the header is written last (layout 3).  What the backend writes is hostile: prod is read
  * once and bounded, every record length is checked, and the message is
  * copied out before anything looks at it.
  */
@@ -49,7 +49,6 @@ static int ring_put(struct vmx_dev *v, const void *msg, u32 len)
 {
 	static const u8 zeros[4];
 	u32 need = (4 + len + 3) & ~3u, cons, used;
-	u8 hdr[4] = { len & 0xff, len >> 8, 0, 0 };
 
 	if (v->broken || !v->ring_live)
 		return -EPIPE;
@@ -62,9 +61,13 @@ static int ring_put(struct vmx_dev *v, const void *msg, u32 len)
 	}
 	if (VMX_RING_DATA - used < need)
 		return -EAGAIN;
-	ring_copy_in(v, v->tx_prod, hdr, 4);
 	ring_copy_in(v, v->tx_prod + 4, msg, len);
 	ring_copy_in(v, v->tx_prod + 4 + len, zeros, need - 4 - len);
+	/* Layout 3: the backend may find the record by its header alone (it
+	 * zeroes what it has read), so the message goes before the header,
+	 * in one aligned store (tx_prod stays a multiple of 4). */
+	virt_wmb();
+	WRITE_ONCE(*(__le32 *)(data(v, true) + (v->tx_prod & MASK)), cpu_to_le32(len));
 	v->tx_prod += need;
 	virt_wmb();                      /* the record before its index */
 	WRITE_ONCE(ctl(v, true)->prod, cpu_to_le32(v->tx_prod));

@@ -4,7 +4,11 @@
  * wrap-around intact; the producer re-reads the consumer's counter only
  * when the room it last saw is not enough, and still waits for room and
  * still catches a consumer counter that ran past it; a backend refuses a
- * ring area without layout 2's magic.
+ * ring area without layout 3's magic (or layout 2's).  Layout 3's
+ * consumer side: it zeroes what it took, takes a record whose header came
+ * before prod, lets prod lag only to the start of the last record taken,
+ * and breaks on a prod that shows a record with no header, moves back, or
+ * is misaligned, and on a record header with its zero half set.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -100,6 +104,127 @@ START_TEST(consumer_counter_past_prod_breaks_the_ring)
 }
 END_TEST
 
+static uint8_t *f2b_data(void)
+{
+    return pages + VMSG_RING_PAGE_SIZE;
+}
+
+static volatile struct vmsg_ring_ctl *f2b_ctl(void)
+{
+    return (volatile struct vmsg_ring_ctl *)pages;
+}
+
+/* A record written by hand at byte @pos of the frontend->backend data,
+ * header last, prod left alone. */
+static void hand_record(uint32_t pos, uint16_t len, uint8_t fill)
+{
+    uint32_t k, word = htole32(len);
+
+    for (k = 0; k < len; k++)
+        f2b_data()[(pos + 4 + k) % VMSG_RING_DATA] = fill;
+    memcpy(f2b_data() + pos % VMSG_RING_DATA, &word, 4);
+}
+
+/* Round the ring twice with messages of every length: nothing of them is
+ * left in the data area once taken. */
+START_TEST(consumer_zeroes_what_it_took)
+{
+    uint8_t m[256], out[256];
+    unsigned i, k;
+
+    memset(m, 0xA5, sizeof(m));
+    for (i = 0; i < 64; i++) {
+        ck_assert_int_eq(vmsg_ring_put(&tx, m, 8 + (i * 29) % 240), 0);
+        ck_assert_int_gt(vmsg_ring_get(&rx, out, sizeof(out)), 0);
+    }
+    ck_assert_uint_gt(rx.local, 2 * VMSG_RING_DATA);
+    for (k = 0; k < VMSG_RING_DATA; k++)
+        ck_assert_uint_eq(f2b_data()[k], 0);
+    ck_assert(!vmsg_ring_pending(&rx));
+}
+END_TEST
+
+/* Header written, prod not yet: the record is there (the spinning
+ * consumer's fast path); prod then lags at its start, which is honest,
+ * and catching up is too. */
+START_TEST(header_before_prod_is_a_record)
+{
+    uint8_t out[256];
+
+    hand_record(0, 20, 0x5C);
+    ck_assert(vmsg_ring_pending(&rx));
+    ck_assert_int_eq(vmsg_ring_get(&rx, out, sizeof(out)), 20);
+    ck_assert_uint_eq(out[0], 0x5C);
+    ck_assert_uint_eq(out[19], 0x5C);
+    ck_assert_uint_eq(rx.local, 24);
+    ck_assert_int_eq(vmsg_ring_get(&rx, out, sizeof(out)), 0);   /* prod 0: the last start */
+    hand_record(24, 8, 1);
+    ck_assert_int_eq(vmsg_ring_get(&rx, out, sizeof(out)), 8);   /* prod still 0: behind */
+    f2b_ctl()->prod = htole32(24);                                /* the last start again */
+    ck_assert_int_eq(vmsg_ring_get(&rx, out, sizeof(out)), 0);
+    f2b_ctl()->prod = htole32(36);                                /* caught up */
+    ck_assert_int_eq(vmsg_ring_get(&rx, out, sizeof(out)), 0);
+    ck_assert(!rx.broken);
+}
+END_TEST
+
+/* Prod behind cons anywhere but the last record's start: broken. */
+START_TEST(prod_behind_the_last_start_breaks)
+{
+    uint8_t m[20] = { 3 }, out[256];
+
+    ck_assert_int_eq(vmsg_ring_put(&tx, m, sizeof(m)), 0);
+    ck_assert_int_eq(vmsg_ring_put(&tx, m, sizeof(m)), 0);
+    ck_assert_int_eq(vmsg_ring_get(&rx, out, sizeof(out)), 20);
+    ck_assert_int_eq(vmsg_ring_get(&rx, out, sizeof(out)), 20);
+    f2b_ctl()->prod = htole32(rx.local - 4);                      /* inside the last record */
+    ck_assert_int_eq(vmsg_ring_get(&rx, out, sizeof(out)), -EPROTO);
+    ck_assert_int_eq(vmsg_ring_get(&rx, out, sizeof(out)), -EPROTO);
+}
+END_TEST
+
+START_TEST(prod_showing_a_record_without_header_breaks)
+{
+    uint8_t out[256];
+
+    f2b_ctl()->prod = htole32(24);
+    ck_assert_int_eq(vmsg_ring_get(&rx, out, sizeof(out)), -EPROTO);
+}
+END_TEST
+
+START_TEST(misaligned_prod_breaks)
+{
+    uint8_t out[256];
+
+    hand_record(0, 12, 7);
+    f2b_ctl()->prod = htole32(18);
+    ck_assert_int_eq(vmsg_ring_get(&rx, out, sizeof(out)), -EPROTO);
+}
+END_TEST
+
+START_TEST(header_with_its_zero_half_set_breaks)
+{
+    uint8_t out[256];
+
+    hand_record(0, 12, 7);
+    f2b_data()[3] = 1;
+    ck_assert_int_eq(vmsg_ring_get(&rx, out, sizeof(out)), -EPROTO);
+}
+END_TEST
+
+/* A counter a peer left misaligned before we attached would put every
+ * header word off its 4-byte boundary: the ring is broken from the start. */
+START_TEST(misaligned_counter_at_attach_breaks)
+{
+    struct vmsg_ring r;
+    uint8_t out[256];
+
+    f2b_ctl()->cons = htole32(2);
+    vmsg_ring_attach(&r, pages, true, false, 256);
+    ck_assert_int_eq(vmsg_ring_get(&r, out, sizeof(out)), -EPROTO);
+}
+END_TEST
+
 static int nop_notify(void *ctx)
 {
     (void)ctx;
@@ -111,7 +236,12 @@ START_TEST(backend_refuses_another_layout)
     static const struct vmsg_ring_prims prims = { .name = "test", .notify = nop_notify };
     struct vmsg_ring_ep ep;
 
+    uint32_t layout2 = htole32(0x32524d56u);     /* "VMR2": headers written first */
+
     memset(pages + VMSG_RING_LAYOUT_OFF, 0, 4);
+    ck_assert_int_eq(vmsg_ring_ep_init(&ep, VMSG_ROLE_DEVICE, pages, 256, &prims, NULL),
+                     -EPROTONOSUPPORT);
+    memcpy(pages + VMSG_RING_LAYOUT_OFF, &layout2, 4);
     ck_assert_int_eq(vmsg_ring_ep_init(&ep, VMSG_ROLE_DEVICE, pages, 256, &prims, NULL),
                      -EPROTONOSUPPORT);
 }
@@ -128,6 +258,13 @@ static Suite *suite(void)
     tcase_add_test(tc, producer_waits_for_room);
     tcase_add_test(tc, consumer_counter_past_prod_breaks_the_ring);
     tcase_add_test(tc, backend_refuses_another_layout);
+    tcase_add_test(tc, consumer_zeroes_what_it_took);
+    tcase_add_test(tc, header_before_prod_is_a_record);
+    tcase_add_test(tc, prod_behind_the_last_start_breaks);
+    tcase_add_test(tc, prod_showing_a_record_without_header_breaks);
+    tcase_add_test(tc, misaligned_prod_breaks);
+    tcase_add_test(tc, header_with_its_zero_half_set_breaks);
+    tcase_add_test(tc, misaligned_counter_at_attach_breaks);
     suite_add_tcase(s, tc);
     return s;
 }

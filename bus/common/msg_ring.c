@@ -42,6 +42,9 @@ void vmsg_ring_attach(struct vmsg_ring *r, void *pages, bool to_backend,
     r->max_msg = max_msg;
     r->local = le32toh(producer ? r->ctl->prod : r->ctl->cons);
     r->seen_cons = le32toh(r->ctl->cons);
+    r->last_start = r->local;
+    if (r->local % 4)
+        r->broken = true;            /* a header word would be misaligned */
 }
 
 static uint32_t rec_size(size_t len)
@@ -71,11 +74,20 @@ static void ring_read(struct vmsg_ring *r, uint32_t pos, void *dst, size_t n)
     memcpy((uint8_t *)dst + first, (const uint8_t *)r->data, n - first);
 }
 
+static void ring_zero(struct vmsg_ring *r, uint32_t pos, size_t n)
+{
+    size_t at = pos & MASK, first = VMSG_RING_DATA - at;
+
+    if (first > n)
+        first = n;
+    memset((uint8_t *)r->data + at, 0, first);
+    memset((uint8_t *)r->data, 0, n - first);
+}
+
 int vmsg_ring_put(struct vmsg_ring *r, const void *msg, size_t len)
 {
     static const uint8_t zeros[4];
     uint32_t cons, used, need = rec_size(len);
-    uint8_t hdr[4] = { (uint8_t)len, (uint8_t)(len >> 8), 0, 0 };
 
     if (r->broken)
         return -EPROTO;
@@ -99,11 +111,12 @@ int vmsg_ring_put(struct vmsg_ring *r, const void *msg, size_t len)
         if (VMSG_RING_DATA - used < need)
             return -EAGAIN;
     }
-    ring_write(r, r->local, hdr, 4);
     ring_write(r, r->local + 4, msg, len);
     ring_write(r, r->local + 4 + (uint32_t)len, zeros, need - 4 - len);
+    /* The message before the header that makes it a record (layout 3),
+     * the header before the index that publishes it. */
+    __atomic_store_n(vmsg_ring_hdr(r, r->local), htole32((uint32_t)len), __ATOMIC_RELEASE);
     r->local += need;
-    /* The record before the index that publishes it. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
     r->ctl->prod = htole32(r->local);
     return 0;
@@ -111,26 +124,39 @@ int vmsg_ring_put(struct vmsg_ring *r, const void *msg, size_t len)
 
 int vmsg_ring_get(struct vmsg_ring *r, void *buf, size_t cap)
 {
-    uint32_t prod, avail, len, need;
-    uint8_t hdr[4];
+    uint32_t word, prod, ahead, len, need;
 
     if (r->broken)
         return -EPROTO;
+    /* Both loads at once (the record's line and prod's), then the fence
+     * that orders them before the reads of the record. */
+    word = *vmsg_ring_hdr(r, r->local);
     prod = le32toh(r->ctl->prod);    /* read once */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    avail = prod - r->local;
-    if (avail == 0)
-        return 0;
-    if (avail > VMSG_RING_DATA || avail < 4 || avail % 4)
+    ahead = prod - r->local;
+    if (prod % 4 || (ahead > VMSG_RING_DATA && prod != r->last_start))
         goto bad;
-    ring_read(r, r->local, hdr, 4);
-    len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8;
+    if (!word) {
+        if (ahead == 0 || ahead > VMSG_RING_DATA)
+            return 0;
+        /* Prod shows a record: its header was written before prod, so a
+         * second look must find it. */
+        word = *vmsg_ring_hdr(r, r->local);
+        if (!word)
+            goto bad;
+    }
+    len = le32toh(word);             /* le16 length, le16 zero */
     need = rec_size(len);
-    if (len < 8 || len > r->max_msg || len > cap || need > avail)
+    if (len < 8 || len > r->max_msg || len > cap ||
+        (ahead <= VMSG_RING_DATA && ahead != 0 && need > ahead))
         goto bad;
     ring_read(r, r->local + 4, buf, len);
+    /* Zeroed, so that only a new header shows a record here again. */
+    ring_zero(r, r->local, need);
+    r->last_start = r->local;
     r->local += need;
-    /* Our copy is done before the producer may reuse the space. */
+    /* Our copy and zeroes are done before the producer may reuse the
+     * space. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
     r->ctl->cons = htole32(r->local);
     return (int)len;
@@ -143,7 +169,8 @@ void vmsg_ring_set_polling(struct vmsg_ring *r, bool on)
 {
     r->ctl->cons_flags = htole32(on ? VMSG_RING_F_POLLING : 0);
     /* Dekker with vmsg_ring_peer_polls(): our flag store before our next
-     * read of prod, as the producer's prod store is before its flag read. */
+     * look at the ring (a header, prod), as the producer's header and prod
+     * stores are before its flag read. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 

@@ -13,15 +13,29 @@
  * shared line would move between the CPUs at every message.  Layout 2
  * (layout 1 had the flags next to cons); a backend refuses a ring without
  * its magic, so a frontend of another layout fails to connect instead of
- * misreading the flags.
+ * misreading the flags (or, since layout 3, racing a header written
+ * first).
  *
  * Each direction is a single-producer single-consumer byte ring of
  * free-running 32-bit counters; a record is le16 length, le16 zero, the
- * message, zero padding to 4 bytes.  The consumer reads prod once, checks
- * prod - cons against the ring size and every record length against the
- * bus maximum, and copies each message out before anyone looks at it.
- * A peer that breaks these rules makes vmsg_ring_get() return -EPROTO
- * forever after.
+ * message, zero padding to 4 bytes.
+ *
+ * Layout 3: the producer writes a record's message and padding first and
+ * its 4-byte header last (one aligned store, release), then prod; the
+ * consumer zeroes every record it has copied out before it moves cons.
+ * So the consumer may find a record by its header alone: a nonzero word
+ * at cons is a whole record.  A spinning consumer then waits on the cache
+ * line the record itself is in, and takes it in one transfer between
+ * CPUs instead of two (prod's line, then the record's): about a fifth of
+ * a polling round trip here.  Prod is still written (a consumer may
+ * sleep on it, or read it as layout 2 did) and still checked: the
+ * consumer reads it at every get and breaks the ring if it is
+ * misaligned, more than a ring ahead of cons, behind the start of the
+ * last record taken (the only place an honest prod can lag to), or shows
+ * a record whose header is zero.  Every record length is checked against
+ * the bus maximum, and each message is copied out before anyone looks at
+ * it.  A peer that breaks these rules makes vmsg_ring_get() return
+ * -EPROTO forever after.
  */
 #ifndef VMSG_MSG_RING_H
 #define VMSG_MSG_RING_H
@@ -36,8 +50,8 @@
 #define VMSG_RING_DATA      4096u     /* bytes per direction, power of 2 */
 #define VMSG_RING_CTL_B2F   256u      /* offset of the backend->frontend control block */
 #define VMSG_RING_LAYOUT_OFF 4092u    /* le32 magic in page 0 */
-#define VMSG_RING_LAYOUT    0x32524d56u /* "VMR2": layout 2 */
-#define VMSG_RING_LAYOUT_VERSION 2
+#define VMSG_RING_LAYOUT    0x33524d56u /* "VMR3": layout 3 */
+#define VMSG_RING_LAYOUT_VERSION 3
 
 struct vmsg_ring_ctl {
     uint32_t prod;                   /* le32, written by the producer */
@@ -60,6 +74,7 @@ struct vmsg_ring {
     uint32_t max_msg;                /* bus maximum message size */
     uint32_t local;                  /* our counter (prod or cons) */
     uint32_t seen_cons;              /* producer: the consumer's counter when last read */
+    uint32_t last_start;             /* consumer: where the last record taken began */
     bool broken;
 };
 
@@ -91,13 +106,20 @@ static inline void vmsg_cpu_relax(void)
 #endif
 }
 
-/* Consumer: is a record waiting (a cheap look, no checks)? */
-static inline bool vmsg_ring_pending(const struct vmsg_ring *r)
+/* The header word of the record at @pos (zero: none there yet). */
+static inline volatile uint32_t *vmsg_ring_hdr(const struct vmsg_ring *r, uint32_t pos)
 {
-    return le32toh(r->ctl->prod) != r->local;
+    return (volatile uint32_t *)(r->data + (pos & (VMSG_RING_DATA - 1)));
 }
 
-/* Consumer: say whether we poll.  Ordered before any later look at prod:
+/* Consumer: is a record waiting (a cheap look at its header, no checks;
+ * layout 3)? */
+static inline bool vmsg_ring_pending(const struct vmsg_ring *r)
+{
+    return *vmsg_ring_hdr(r, r->local) != 0;
+}
+
+/* Consumer: say whether we poll.  Ordered before any later look at the ring:
  * after turning it off, look once more before sleeping. */
 void vmsg_ring_set_polling(struct vmsg_ring *r, bool on);
 
