@@ -26,7 +26,7 @@
 #define VMX_TIMEOUT      (5 * HZ)    /* one request */
 #define VMX_MAX_VQS      16
 
-struct vmx_ring_ctl {                /* bus/common/msg_ring.h, layout 2 */
+struct vmx_ring_ctl {                /* bus/common/msg_ring.h, layout 3 */
 	__le32 prod;
 	__le32 pad0[15];
 	__le32 cons;
