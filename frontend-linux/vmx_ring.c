@@ -3,9 +3,10 @@
  * The message ring of a virtio_msg xenbus device: page 0 holds the two
  * control blocks, page 1 carries our messages to the backend, page 2 the
  * backend's to us.  Records are le16 length, le16 zero, the message, zero
- * padding to 4 bytes; the header is written last (layout 3).  What the backend writes is hostile: prod is read
- * once and bounded, every record length is checked, and the message is
- * copied out before anything looks at it.
+ * padding to 4 bytes, the header written last (layout 3).  What the
+ * backend writes is hostile: prod is read once and bounded, every record
+ * length is checked, and the message is copied out before anything looks
+ * at it.
  */
 #include <asm/unaligned.h>
 #include <linux/delay.h>
