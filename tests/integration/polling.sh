@@ -156,15 +156,19 @@ sed 's/^/# /' "$tmp/v10" "$tmp/v11"
 ok "backend --hold-us auto:500: QD16 and a sleeping QD1 frontend, intact" $?
 kill $be5pid; wait $be5pid; rc=$?
 grep "EVENT_USEDs held" "$tmp/be5.log" | sed 's/^/# /'
-# At depth 1 every hold ends idle, and the answers sent at once after
-# each double: few holds for many requests.
+# At depth 1 a hold ends idle (the driver waits on it), and the answers
+# sent at once after each double: few holds for many requests.  Nine in
+# ten, not all: a driver that looks at its used ring once more before it
+# sleeps can find an answer pushed while its EVENT_USED is held, and
+# submit during the hold (seen once in 17 under ASan, session 27).
 qd1=$(grep "EVENT_USEDs held" "$tmp/be5.log" | sed -n 2p)
 holds=$(echo "$qd1" | sed -n 's/.* held in \([0-9]*\) holds (\([0-9]*\) ended idle.*/\1 \2/p')
 reqs=$(sed -n 's/.*queue(s) used: \([0-9]*\) requests.*/\1/p' "$tmp/v11")
 set -- $holds
 echo "$qd1" | grep -q "adaptive hold [0-9]* us (of 500): the driver's gap [0-9]* us" &&
-    [ "${1:-0}" -gt 0 ] && [ "$1" = "$2" ] && [ $(( ${1:-0} * 20 )) -lt "${reqs:-0}" ]
-ok "the adaptive hold at depth 1: ${1:-?} holds for ${reqs:-?} requests, all ended idle" $?
+    [ "${1:-0}" -gt 0 ] && [ $(( ${2:-0} * 10 )) -ge $(( $1 * 9 )) ] &&
+    [ $(( ${1:-0} * 20 )) -lt "${reqs:-0}" ]
+ok "the adaptive hold at depth 1: ${1:-?} holds for ${reqs:-?} requests, ${2:-?} ended idle" $?
 [ $rc -eq 0 ]; ok "backend --hold-us auto:500 exits 0" $?
 "$be" --socket "$tmp/x" --hold-us auto:5ms -d rng 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "hold-us auto:5ms: expected microseconds, 0..1000000, or auto\[:MAX\]" "$tmp/err"
