@@ -28,7 +28,6 @@ static bool is_avail(uint16_t flags, bool wrap)
            !!(flags & VRING_PACKED_DESC_F_USED) != wrap;
 }
 
-
 int vq_packed_setup(struct vmsg_vq *vq, const struct vmsg_vq_mem *mem, uint16_t num,
                     uint64_t ring, uint64_t driver, uint64_t device)
 {

@@ -52,35 +52,38 @@ static uint32_t rec_size(size_t len)
     return (uint32_t)((4 + len + 3) & ~(size_t)3);
 }
 
-/* Copy between a linear buffer and the ring, wrapping at the end. */
+/* Of @n bytes at ring position @pos, how many come before the end. */
+static size_t before_end(uint32_t pos, size_t n)
+{
+    size_t room = VMSG_RING_DATA - (pos & MASK);
+
+    return n < room ? n : room;
+}
+
+/* Copy between a linear buffer and the ring, or zero a stretch of it,
+ * wrapping at the end. */
 static void ring_write(struct vmsg_ring *r, uint32_t pos, const void *src,
                        size_t n)
 {
-    size_t at = pos & MASK, first = VMSG_RING_DATA - at;
+    size_t first = before_end(pos, n);
 
-    if (first > n)
-        first = n;
-    memcpy((uint8_t *)r->data + at, src, first);
+    memcpy((uint8_t *)r->data + (pos & MASK), src, first);
     memcpy((uint8_t *)r->data, (const uint8_t *)src + first, n - first);
 }
 
 static void ring_read(struct vmsg_ring *r, uint32_t pos, void *dst, size_t n)
 {
-    size_t at = pos & MASK, first = VMSG_RING_DATA - at;
+    size_t first = before_end(pos, n);
 
-    if (first > n)
-        first = n;
-    memcpy(dst, (const uint8_t *)r->data + at, first);
+    memcpy(dst, (const uint8_t *)r->data + (pos & MASK), first);
     memcpy((uint8_t *)dst + first, (const uint8_t *)r->data, n - first);
 }
 
 static void ring_zero(struct vmsg_ring *r, uint32_t pos, size_t n)
 {
-    size_t at = pos & MASK, first = VMSG_RING_DATA - at;
+    size_t first = before_end(pos, n);
 
-    if (first > n)
-        first = n;
-    memset((uint8_t *)r->data + at, 0, first);
+    memset((uint8_t *)r->data + (pos & MASK), 0, first);
     memset((uint8_t *)r->data, 0, n - first);
 }
 
